@@ -1,0 +1,130 @@
+"""``qualcode run``: ingest → segment → code → reduce → display → conclude → export.
+
+Each stage is a plain function; this module only chains them and writes the outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, ContextManager, Protocol
+
+import pandas as pd
+
+from qualcode.analysis import build_tables
+from qualcode.analysis.labels import label
+from qualcode.codebook import load_codebook
+from qualcode.engine import code_segments
+from qualcode.errors import Report
+from qualcode.export.files import prepare_output, write_text
+from qualcode.export.tables import write_csv, write_xlsx
+from qualcode.export.word import write_report
+from qualcode.ingest.corpus import load_sources
+from qualcode.model import CodedCorpus
+from qualcode.project import Project, load_project
+from qualcode.segment import segment_sources
+
+
+class ProgressFactory(Protocol):
+    def __call__(self, stage: str, total: int) -> ContextManager[Callable[[int], None]]: ...
+
+
+class _NoProgress:
+    def __call__(self, stage: str, total: int):
+        from contextlib import nullcontext
+
+        return nullcontext(lambda n: None)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the coded corpus, its tables, the files, the problems."""
+
+    project: Project
+    corpus: CodedCorpus
+    tables: dict[str, pd.DataFrame]
+    outputs: list[Path] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def build_corpus(project: Project, report: Report,
+                 progress: ProgressFactory | None = None,
+                 seconds: dict[str, float] | None = None) -> CodedCorpus:
+    """Load the codebook and sources, segment and code them."""
+    progress = progress or _NoProgress()
+    seconds = {} if seconds is None else seconds
+    t0 = time.perf_counter()
+    codebook = load_codebook(project.codebook)
+    language = project.language or codebook.language
+    if language != codebook.language:
+        from dataclasses import replace
+
+        codebook = replace(codebook, language=language)
+    with progress("reading sources", 0) as tick:
+        sources = load_sources(project.root, project.sources, project.informants, report,
+                               progress=tick)
+    segments = segment_sources(sources, dict(project.units), project.interviewers)
+    seconds["ingest"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with progress("coding segments", len(segments)) as tick:
+        codings = code_segments(segments, sources, codebook, model=project.pipeline,
+                                progress=tick)
+    seconds["code"] = time.perf_counter() - t0
+    return CodedCorpus(codebook=codebook, sources=tuple(sources), segments=tuple(segments),
+                       codings=tuple(codings), all_codings=tuple(codings),
+                       language=project.report_language, title=project.title)
+
+
+def run(path: str | Path = ".", *, force: bool = False,
+        progress: ProgressFactory | None = None) -> RunResult:
+    """Run a project end to end and write its outputs; return what was made."""
+    project = load_project(path)
+    output = project.output_dir
+    prepare_output(output, force=force)
+    report = Report()
+    seconds: dict[str, float] = {}
+    corpus = build_corpus(project, report, progress, seconds)
+    t0 = time.perf_counter()
+    tables = build_tables(corpus)
+    seconds["tables"] = time.perf_counter() - t0
+    result = RunResult(project, corpus, tables, report=report, seconds=seconds)
+    t0 = time.perf_counter()
+    _write_outputs(result, output)
+    seconds["export"] = time.perf_counter() - t0
+    return result
+
+
+def _write_outputs(result: RunResult, output: Path) -> None:
+    corpus, tables = result.corpus, result.tables
+    lang = corpus.language
+    coded = output / "coded_segments.csv"
+    write_csv(tables["coding_sheet"], coded)
+    xlsx = output / "matrices.xlsx"
+    write_xlsx(tables, xlsx, {name: label(name, lang) for name in tables})
+    docx = output / "report.docx"
+    write_report(corpus, tables, docx, title=result.project.title)
+    log = output / "run.log"
+    write_text(log, run_summary(result))
+    result.outputs.extend([coded, xlsx, docx, log])
+
+
+def run_summary(result: RunResult) -> str:
+    """A plain-text account of the run: what was read, coded, skipped, and problems."""
+    corpus = result.corpus
+    lines = [
+        f"project: {result.project.file}",
+        f"codebook: {corpus.codebook.title} {corpus.codebook.version} ({corpus.codebook.path})",
+        f"sources: {len(corpus.sources)}  segments: {len(corpus.segments)}  "
+        f"codings: {len(corpus.codings)}",
+    ]
+    skipped = result.report.errors
+    if skipped:
+        lines.append(f"skipped sources: {len(skipped)}")
+        lines.extend(f"  {p}" for p in skipped)
+    if result.report.warnings:
+        lines.append("warnings:")
+        lines.extend(f"  {p}" for p in result.report.warnings)
+    lines.append("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()))
+    return "\n".join(lines) + "\n"
