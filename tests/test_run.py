@@ -1,0 +1,106 @@
+"""The whole demo, run in-process: real content in every output."""
+
+from __future__ import annotations
+
+import csv
+
+import docx
+import openpyxl
+import pytest
+
+from qualcode.run import run
+
+
+def test_demo_run_writes_the_three_outputs(demo_run):
+    names = {p.name for p in demo_run.outputs}
+    assert {"coded_segments.csv", "matrices.xlsx", "report.docx"} <= names
+    for path in demo_run.outputs:
+        assert path.stat().st_size > 0
+
+
+def test_demo_reads_every_source_with_its_metadata(demo_run):
+    corpus = demo_run.corpus
+    techniques = [s.technique for s in corpus.sources]
+    assert techniques.count("W") >= 6
+    assert techniques.count("O") >= 2
+    assert techniques.count("D") >= 2
+    assert not demo_run.report.errors
+    for source in corpus.sources:
+        assert source.informant and source.date, source.id
+
+
+def test_coded_segments_reference_real_text(demo_run):
+    corpus = demo_run.corpus
+    assert corpus.codings
+    for coding in corpus.codings:
+        segment = corpus.segment(coding.segment_id)
+        source = corpus.source(segment.source_id)
+        assert segment.text == source.text[segment.start:segment.end]
+        for hit in coding.hits:
+            assert segment.start <= hit.start < hit.end <= segment.end
+            assert source.text[hit.start:hit.end].strip()
+
+
+def test_interviewer_turns_are_not_coded(demo_run):
+    corpus = demo_run.corpus
+    asked = [s for s in corpus.segments if s.is_interviewer]
+    assert asked, "the demo interviews have interviewer turns"
+    coded = {c.segment_id for c in corpus.codings}
+    assert not coded & {s.id for s in asked}
+
+
+def test_coded_csv_rows_match_the_codings(demo_run):
+    path = next(p for p in demo_run.outputs if p.name == "coded_segments.csv")
+    with path.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(demo_run.corpus.all_codings or demo_run.corpus.codings)
+    ids = {s.id for s in demo_run.corpus.segments}
+    assert all(row["ID"] in ids for row in rows)
+
+
+def test_report_opens_and_holds_the_tables(demo_run):
+    path = next(p for p in demo_run.outputs if p.name == "report.docx")
+    document = docx.Document(str(path))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert any("Reduksi" in h for h in headings)
+    assert any("Penyajian" in h for h in headings)
+    assert any("Kesimpulan" in h for h in headings)
+    assert len(document.tables) >= 3
+    first_ids = {row.cells[0].text for row in document.tables[0].rows[1:]} \
+        if document.tables else set()
+    assert first_ids or len(document.tables) > 1
+
+
+def test_workbook_has_one_sheet_per_table(demo_run):
+    path = next(p for p in demo_run.outputs if p.name == "matrices.xlsx")
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert len(book.sheetnames) >= 3
+
+
+def test_sources_are_never_modified(demo_copy):
+    before = {p: p.read_bytes() for p in (demo_copy / "transcripts").rglob("*") if p.is_file()}
+    run(demo_copy)
+    after = {p: p.read_bytes() for p in (demo_copy / "transcripts").rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_rerun_into_own_output_folder_is_allowed(tmp_path):
+    from tests.test_cli import make_project
+
+    project = make_project(tmp_path)
+    first = run(project)
+    second = run(project)
+    assert [c.segment_id for c in first.corpus.codings] == \
+        [c.segment_id for c in second.corpus.codings]
+
+
+@pytest.mark.parametrize("unit", ["paragraph", "sentence"])
+def test_other_units_keep_offsets(tmp_path, unit):
+    from tests.test_cli import make_project
+
+    project = make_project(tmp_path, unit=unit)
+    result = run(project)
+    for segment in result.corpus.segments:
+        source = result.corpus.source(segment.source_id)
+        assert source.text[segment.start:segment.end] == segment.text
+        assert segment.unit == unit
