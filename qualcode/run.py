@@ -72,9 +72,28 @@ def build_corpus(project: Project, report: Report,
         codings = code_segments(segments, sources, codebook, model=project.pipeline,
                                 progress=tick)
     seconds["code"] = time.perf_counter() - t0
+    applied = _apply_reviews(project, codebook, codings, segments, report)
     return CodedCorpus(codebook=codebook, sources=tuple(sources), segments=tuple(segments),
-                       codings=tuple(codings), all_codings=tuple(codings),
+                       codings=applied.effective, all_codings=applied.all_codings,
+                       reviews=applied.reviews,
                        language=project.report_language, title=project.title)
+
+
+def _apply_reviews(project: Project, codebook, codings, segments, report: Report):
+    """The stored reviewers' decisions applied to the rules' codings (see review.py)."""
+    from qualcode.review import apply_reviews, load_reviews, review_path
+
+    reviews, problems = load_reviews(project.root)
+    if problems:
+        from qualcode.errors import ProjectError
+
+        raise ProjectError("the review file cannot be read",
+                           file=str(review_path(project.root)), problems=problems)
+    applied = apply_reviews(codings, reviews, segments, [c.id for c in codebook.codes],
+                            file=str(review_path(project.root)))
+    for problem in applied.problems:
+        report.add(problem)
+    return applied
 
 
 def run(path: str | Path = ".", *, force: bool = False,
