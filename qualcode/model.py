@@ -98,6 +98,7 @@ class Segment:
     is_interviewer: bool = False
     time: str = ""
     index: int = 0
+    page: int | None = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ PROJECT_FILE = "qualcode.yaml"
 PROJECT_KEYS = ("title", "language", "report_language", "codebook", "sources", "informants",
                 "unit", "interviewers", "output", "pipeline", "coder", "gold", "researcher",
                 "institution", "description")
-SOURCE_KEYS = ("path", "technique")
+SOURCE_KEYS = ("path", "technique", "text_column", "id_column", "attributes", "sheet")
 REPORT_LANGUAGES = ("id", "en")
 
 
@@ -32,6 +32,12 @@ class SourceSpec:
     path: str
     technique: str = ""
     line: int | None = None
+    # Spreadsheets of answers (.csv/.xlsx): the column(s) of text, the respondent id
+    # column, the attribute columns and the sheet; see docs/ingest.md.
+    text_column: tuple[str, ...] = ()
+    id_column: str = ""
+    attributes: tuple[str, ...] = ()
+    sheet: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,25 @@ def _sources(ctx: _Ctx, doc: dict) -> tuple[SourceSpec, ...]:
         if technique and technique not in TECHNIQUES:
             ctx.error(item, "technique", f"{where}.technique",
                       f"unknown technique '{technique}'", "use W, O or D")
-        out.append(SourceSpec(str(item["path"]), technique, line_of(value, i)))
+        out.append(SourceSpec(str(item["path"]), technique, line_of(value, i),
+                              **_sheet_keys(item)))
     return tuple(out)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A column name or a list of them, as a tuple of strings."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return (str(value).strip(),) if str(value).strip() else ()
+
+
+def _sheet_keys(item: dict) -> dict[str, Any]:
+    return {"text_column": _names(item.get("text_column")),
+            "id_column": str(item.get("id_column") or "").strip(),
+            "attributes": _names(item.get("attributes")),
+            "sheet": str(item.get("sheet") or "").strip()}
 
 
 def _str(doc: dict, key: str, default: str = "") -> str:

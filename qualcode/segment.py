@@ -1,23 +1,38 @@
-"""Sources → segments: speaker turns, paragraphs or sentences, with offsets and lines."""
+"""Sources → segments: speaker turns, paragraphs or sentences, with offsets and lines.
+
+Segment ids are ``<source id>:<letter><ordinal>``: the letter is ``t`` (turn), ``p``
+(paragraph) or ``s`` (sentence), the ordinal counts segments of that source from 1,
+zero-padded to three digits (``W-INF-1:t007``; the 1000th is ``…:t1000``). Cutting
+the same text with the same unit always gives the same segments in the same order,
+so ids are stable across runs; editing a source renumbers the segments after the
+edit. Offsets index ``Source.text``; ``end`` is exclusive; segments never overlap and
+never start or end with white space; line numbers are 1-based lines of that text.
+"""
 
 from __future__ import annotations
 
 import bisect
 from typing import Iterable, Sequence
 
-from qualcode.ingest.textutil import paragraphs
+from qualcode.ingest.textutil import DEFAULT_INTERVIEWERS, paragraphs, strip_span
 from qualcode.model import UNITS, Segment, Source, Turn
 
-DEFAULT_INTERVIEWERS = ("P", "Peneliti", "Pewawancara", "Interviewer", "I", "Q",
-                        "Researcher", "Moderator")
 UNIT_LETTER = {"turn": "t", "paragraph": "p", "sentence": "s"}
+
+__all__ = ["DEFAULT_INTERVIEWERS", "LineIndex", "UNIT_LETTER", "default_unit",
+           "segment_source", "segment_sources"]
 
 
 class LineIndex:
     """Maps character offsets of a text to 1-based line numbers."""
 
     def __init__(self, text: str):
-        self._starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        self._starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos != -1:
+            self._starts.append(pos + 1)
+            pos = find("\n", pos + 1)
 
     def line(self, offset: int) -> int:
         return bisect.bisect_right(self._starts, offset)
@@ -29,6 +44,7 @@ def default_unit(source: Source) -> str:
 
 
 def _blocks(source: Source, unit: str) -> list[Turn]:
+    """Turns as the reader found them, or those turns cut at blank lines."""
     if unit == "turn" or not source.has_speakers and unit == "paragraph":
         return list(source.turns)
     out: list[Turn] = []
@@ -43,10 +59,10 @@ def _sentences(source: Source, blocks: list[Turn], nlp) -> list[Turn]:
     texts = (source.text[b.start:b.end] for b in blocks)
     for block, doc in zip(blocks, nlp.pipe(texts)):
         for sent in doc.sents:
-            text = sent.text.rstrip()
-            if text.strip():
-                start = block.start + sent.start_char
-                out.append(Turn(start, start + len(text), block.speaker, block.time, block.page))
+            start, end = strip_span(source.text, block.start + sent.start_char,
+                                    block.start + sent.end_char)
+            if end > start:
+                out.append(Turn(start, end, block.speaker, block.time, block.page))
     return out
 
 
@@ -55,7 +71,9 @@ def segment_source(source: Source, unit: str | None = None,
                    nlp=None) -> list[Segment]:
     """Cut one source into segments of ``unit`` (default: turn or paragraph).
 
-    ``nlp`` (a spaCy pipeline with a sentencizer) is needed only for sentences.
+    A source without speakers asked for turns gets paragraphs. ``nlp`` (a spaCy
+    pipeline with a sentencizer) is needed only for sentences; without it the
+    blank multi-language pipeline is used.
     """
     unit = unit or default_unit(source)
     if unit not in UNITS:
@@ -78,7 +96,7 @@ def segment_source(source: Source, unit: str | None = None,
             start=b.start, end=b.end, line_start=lines.line(b.start),
             line_end=lines.line(max(b.start, b.end - 1)), text=source.text[b.start:b.end],
             speaker=b.speaker, is_interviewer=b.speaker.casefold() in asked,
-            time=b.time, index=i,
+            time=b.time, index=i, page=b.page,
         )
         for i, b in enumerate(blocks)
     ]

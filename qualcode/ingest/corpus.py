@@ -1,20 +1,24 @@
 """A project's sources: files found from the source specs, read, and given metadata.
 
-Metadata comes from the informants table (CSV or XLSX), matched to files by path
-relative to the table's folder, by file name, or by file stem. One bad file is
-reported and skipped; the others are read.
+Metadata comes from the file itself (front matter, spreadsheet attributes) and from
+the informants table (CSV or XLSX), matched to files by path relative to the table's
+folder, by file name, or by file stem; the table wins, and a conflict is reported.
+One bad file is reported and skipped; the others are read. A multi-source file (a
+spreadsheet of answers) gives one ``Source`` per part, with id ``<stem>-<key>``.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from qualcode.errors import IngestError, Problem, ProjectError, QualcodeError, Report
-from qualcode.ingest import read_source, supported
+from qualcode.ingest import Part, ReadOptions, read_parts, supported
+from qualcode.ingest.textutil import decode
 from qualcode.model import TECHNIQUES, Source
 
 KNOWN_COLUMNS = ("file", "informant", "role", "agency", "technique", "date", "case")
@@ -28,24 +32,32 @@ class InformantRow:
     line: int
 
 
+def _table_records(path: Path) -> list[dict[str, Any]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import pandas as pd
+
+        try:
+            frame = pd.read_excel(path, dtype=str).fillna("")
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is one message
+            raise ProjectError(f"the informants table cannot be read "
+                               f"({exc.__class__.__name__})", file=str(path),
+                               hint="save it again as .xlsx or .csv") from None
+        return frame.to_dict("records")
+    text = decode(path.read_bytes(), str(path))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+
+
 def read_informants(path: Path) -> list[InformantRow]:
     """Rows of an informants table; ``file`` names the source each row describes."""
     if not path.is_file():
         raise ProjectError("informants table not found", file=str(path),
                            hint="check the 'informants' path in qualcode.yaml")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import pandas as pd
-
-        frame = pd.read_excel(path, dtype=str).fillna("")
-        records = frame.to_dict("records")
-        lines = range(2, len(records) + 2)
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            records = list(reader)
-        lines = range(2, len(records) + 2)
     rows = []
-    for line, record in zip(lines, records):
+    for line, record in enumerate(_table_records(path), start=2):
         values = {str(k).strip().lower(): str(v or "").strip() for k, v in record.items() if k}
         if "file" not in values:
             raise ProjectError("the informants table has no 'file' column", file=str(path),
@@ -55,14 +67,17 @@ def read_informants(path: Path) -> list[InformantRow]:
     return rows
 
 
-def _expand(root: Path, spec_path: str) -> list[Path]:
+def _expand(root: Path, spec_path: str, skip: Path | None) -> list[Path]:
     target = root / spec_path
     if any(ch in spec_path for ch in "*?["):
-        return sorted(p for p in root.glob(spec_path) if p.is_file())
-    if target.is_dir():
-        return sorted(p for p in target.rglob("*") if p.is_file() and supported(p)
-                      and not p.name.startswith((".", "~$")))
-    return [target]
+        found = sorted(p for p in root.glob(spec_path) if p.is_file())
+    elif target.is_dir():
+        found = sorted(p for p in target.rglob("*") if p.is_file() and supported(p)
+                       and not p.name.startswith((".", "~$")))
+    else:
+        return [target]
+    # The informants table is metadata, not a source, even when it sits among them.
+    return [p for p in found if skip is None or p.resolve() != skip.resolve()]
 
 
 def _match_row(path: Path, rows: Sequence[InformantRow], base: Path) -> InformantRow | None:
@@ -78,8 +93,8 @@ def _match_row(path: Path, rows: Sequence[InformantRow], base: Path) -> Informan
     return None
 
 
-def _source_id(path: Path, used: set[str]) -> str:
-    base = re.sub(r"[^\w.\-]+", "_", path.stem)
+def _source_id(base: str, used: set[str]) -> str:
+    base = re.sub(r"[^\w.\-]+", "_", base)
     sid, n = base, 2
     while sid in used:
         sid, n = f"{base}-{n}", n + 1
@@ -99,66 +114,104 @@ def _metadata(raw_meta: dict, row: InformantRow | None, technique: str, file: st
                     severity="warning", hint=f"make them agree in {file}"))
             if value:
                 meta[key] = value
-    meta.setdefault("technique", technique)
     if not meta.get("technique"):
-        meta["technique"] = ""
+        meta["technique"] = technique
     return meta
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A file to read, its spec, and its row in the informants table (if any)."""
+
+    path: Path
+    spec: Any
+    row: InformantRow | None
+
+
+def _options(spec: Any) -> ReadOptions:
+    columns = getattr(spec, "text_column", "") or ()
+    if isinstance(columns, str):
+        columns = (columns,)
+    return ReadOptions(text_columns=tuple(columns), id_column=getattr(spec, "id_column", ""),
+                       attributes=tuple(getattr(spec, "attributes", ()) or ()),
+                       sheet=getattr(spec, "sheet", ""))
+
+
+def _make_source(found: _Found, part: Part, meta: dict[str, str], root: Path,
+                 where: str, used: set[str], report: Report) -> Source:
+    raw, path, row = part.raw, found.path, found.row
+    technique = meta.pop("technique") or ("W" if raw.has_speakers else "D")
+    if technique not in TECHNIQUES:
+        report.add(Problem(f"unknown technique '{technique}'", file=where,
+                           line=row.line if row else None, path="technique",
+                           hint="use W, O or D"))
+        technique = "W" if raw.has_speakers else "D"
+    date = meta.pop("date", "")
+    if date and not DATE_RE.match(date):
+        report.add(Problem(f"date '{date}' is not YYYY-MM-DD", file=where,
+                           line=row.line if row else None, path="date", severity="warning",
+                           hint="write dates as 2024-03-14 so periods sort"))
+    stem = f"{path.stem}-{part.key}" if part.key else path.stem
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    return Source(
+        id=_source_id(stem, used), path=str(shown), text=raw.text, turns=raw.turns,
+        technique=technique, informant=meta.pop("informant", "") or part.key or path.stem,
+        role=meta.pop("role", ""), agency=meta.pop("agency", ""), date=date,
+        case=meta.pop("case", ""), attributes=meta, has_speakers=raw.has_speakers)
+
+
+def _find(root: Path, specs: Iterable, informants: Path | None,
+          rows: list[InformantRow]) -> list[_Found]:
+    base = informants.parent if informants else root
+    files: list[_Found] = []
+    for spec in specs:
+        found = _expand(root, spec.path, informants)
+        if not found or not found[0].exists():
+            raise ProjectError(f"no sources found at '{spec.path}'", path="sources",
+                               line=getattr(spec, "line", None),
+                               hint="put transcripts there or fix the path in qualcode.yaml")
+        files.extend(_Found(p, spec, _match_row(p, rows, base)) for p in found)
+    return files
 
 
 def load_sources(root: Path, specs: Iterable, informants: Path | None, report: Report,
                  progress: Callable[[int], None] | None = None) -> list[Source]:
-    """Read every source the specs name; problems go to ``report``, good files go on."""
+    """Read every source the specs name; problems go to ``report``, good files go on.
+
+    Raises:
+        ProjectError: a spec names nothing, or the informants table is unreadable.
+        IngestError: not one source could be read.
+    """
     rows = read_informants(informants) if informants else []
-    base = informants.parent if informants else root
-    files: list[tuple[Path, object]] = []
-    for spec in specs:
-        found = _expand(root, spec.path)
-        if not found or not found[0].exists():
-            raise ProjectError(f"no sources found at '{spec.path}'", path="sources",
-                               line=spec.line,
-                               hint="put transcripts there or fix the path in qualcode.yaml")
-        files.extend((p, spec) for p in found)
+    table = str(informants or "")
     used: set[str] = set()
     matched: set[int] = set()
     sources = []
-    for path, spec in files:
-        row = _match_row(path, rows, base)
-        if row:
-            matched.add(id(row))
+    for found in _find(root, specs, informants, rows):
+        if found.row:
+            matched.add(id(found.row))
         try:
-            raw = read_source(path)
+            parts = read_parts(found.path, _options(found.spec))
         except QualcodeError as exc:
             report.add(exc.problem)
             continue
-        meta = _metadata(dict(raw.metadata), row, getattr(spec, "technique", ""),
-                         str(path), str(informants), report)
-        technique = meta.pop("technique") or ("W" if raw.has_speakers else "D")
-        if technique not in TECHNIQUES:
-            report.add(Problem(f"unknown technique '{technique}'", file=str(informants or path),
-                               line=row.line if row else None, path="technique",
-                               hint="use W, O or D"))
-            technique = "W" if raw.has_speakers else "D"
-        date = meta.pop("date", "")
-        if date and not DATE_RE.match(date):
-            report.add(Problem(f"date '{date}' is not YYYY-MM-DD", file=str(informants or path),
-                               line=row.line if row else None, path="date", severity="warning",
-                               hint="write dates as 2024-03-14 so periods sort"))
-        sources.append(Source(
-            id=_source_id(path, used), path=str(path.relative_to(root)
-                                               if path.is_relative_to(root) else path),
-            text=raw.text, turns=raw.turns, technique=technique,
-            informant=meta.pop("informant", "") or path.stem, role=meta.pop("role", ""),
-            agency=meta.pop("agency", ""), date=date, case=meta.pop("case", ""),
-            attributes=meta, has_speakers=raw.has_speakers))
+        for part in parts:
+            for note in part.notes:
+                report.add(Problem(note, file=str(found.path), severity="warning"))
+            meta = _metadata(dict(part.raw.metadata), found.row,
+                             getattr(found.spec, "technique", ""), str(found.path), table,
+                             report)
+            sources.append(_make_source(found, part, meta, root, table or str(found.path),
+                                        used, report))
         if progress:
             progress(1)
     for row in rows:
         if id(row) not in matched:
             report.add(Problem(f"the informants table names '{row.file}', which is not "
-                               "among the sources", file=str(informants), line=row.line,
+                               "among the sources read", file=table, line=row.line,
                                path="file", severity="warning",
-                               hint="fix the file name or add the file to the sources"))
+                               hint="fix the file name, or add the file to the sources"))
     if not sources:
-        raise IngestError("no source could be read", hint="see the problems listed above",
+        raise IngestError("no source could be read", hint="see the problems listed below",
                           problems=report.errors)
     return sources

@@ -5,15 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from qualcode.ingest import register
-from qualcode.ingest.textutil import decode, paragraphs, speaker_turns
+from qualcode.ingest.metadata import front_matter
+from qualcode.ingest.textutil import decode, text_blocks
 from qualcode.model import RawSource
 
 
 @register(".txt", ".md", ".text")
 def read_text(path: Path) -> RawSource:
-    """Speaker turns when the text has ``Name:`` lines, else paragraphs."""
+    """Speaker turns when the text has turn lines, else paragraphs.
+
+    YAML front matter at the top is read as metadata and kept in the text (so line
+    numbers stay the file's), but no turn is made from it.
+    """
     text = decode(path.read_bytes(), str(path))
-    turns = speaker_turns(text)
-    if turns is None:
-        return RawSource(text=text, turns=tuple(paragraphs(text)))
-    return RawSource(text=text, turns=tuple(turns), has_speakers=True)
+    front = front_matter(text, str(path))
+    turns, has_speakers = text_blocks(text, front.end)
+    return RawSource(text=text, turns=turns, metadata=dict(front.values),
+                     has_speakers=has_speakers)
