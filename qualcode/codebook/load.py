@@ -5,23 +5,26 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
+from qualcode.codebook.patterns import check_pattern
 from qualcode.codebook.yamlio import line_of, read_yaml
 from qualcode.errors import CodebookError, Problem
-from qualcode.model import Code, Codebook, MagnitudeSpec, Rule, Term
+from qualcode.model import TECHNIQUES, Code, Codebook, MagnitudeSpec, Rule, Term
 
 TOP_KEYS = ("codebook", "version", "language", "description", "authors", "extends",
             "magnitude", "codes", "drop", "override")
-CODE_KEYS = ("id", "label", "brief", "full", "use_when", "not_when", "examples",
+CODE_KEYS = ("id", "label", "parent", "brief", "full", "use_when", "not_when", "examples",
              "source", "color", "rules", "children", "magnitude", "contradicts")
+OVERRIDE_KEYS = tuple(k for k in CODE_KEYS if k not in ("id", "children"))
 RULE_KEYS = ("keywords", "all", "none", "near", "within", "pattern", "question", "min",
              "where", "magnitude")
 POSITIVE_RULE_KEYS = ("keywords", "all", "near", "pattern", "question")
 TERM_LISTS = ("keywords", "all", "none", "near", "question")
 WHERE_KEYS = ("technique", "role", "agency", "speaker", "informant", "case", "unit")
 MAGNITUDE_KEYS = ("negative", "positive", "window")
-CODE_SOURCES = ("theory", "regulation", "in vivo", "inductive", "literature", "")
+CODE_SOURCES = ("theory", "regulation", "in vivo", "inductive", "literature", "interview guide",
+                "")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 REGEX_CHARS = re.compile(r"[\\^$|?+()\[\]{}]")
@@ -31,8 +34,9 @@ MAX_TERM_WORDS = 8
 class _Ctx:
     """Where we are in the file, and the problems found so far."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, stack: tuple[str, ...] = ()):
         self.file = file
+        self.stack = stack  # the files that extend this one (for cycle detection)
         self.problems: list[Problem] = []
 
     def error(self, node: Any, key: Any, path: str, message: str, hint: str = "") -> None:
@@ -154,27 +158,29 @@ def _rule(ctx: _Ctx, node: Any, index: int, path: str) -> Rule | None:
         return None
     terms = {k: _terms(ctx, node, k, path) for k in TERM_LISTS}
     pattern = node.get("pattern") or []
-    if pattern and not (isinstance(pattern, list) and all(isinstance(p, dict) for p in pattern)):
-        ctx.error(node, "pattern", f"{path}.pattern", "a pattern is a list of token mappings",
-                  "e.g. pattern: [{LOWER: tidak}, {NORM: ada}]")
-        pattern = []
+    if pattern:
+        found = check_pattern(pattern, ctx.file, f"{path}.pattern", line_of(node, "pattern"))
+        ctx.problems.extend(found)
+        pattern = [] if found else pattern
     if "near" in node and len(terms["near"]) < 2:
         ctx.error(node, "near", f"{path}.near", "near needs at least two terms")
-    return Rule(
+    rule = Rule(
         index=index, keywords=terms["keywords"], all=terms["all"], none=terms["none"],
         near=terms["near"], within=_int(ctx, node, "within", path, 10, 1, 200),
-        pattern=tuple(_plain(p) for p in pattern), question=terms["question"],
+        pattern=tuple(plain(p) for p in pattern), question=terms["question"],
         min=_int(ctx, node, "min", path, 1, 1, 1000), where=_where(ctx, node, path),
         magnitude=_magnitude_value(ctx, node, path), line=line_of(node),
     )
+    _never_matches(ctx, node, rule, path)
+    return rule
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """ruamel containers → plain dicts and lists (for spaCy and for hashing)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -193,6 +199,79 @@ def _magnitude_spec(ctx: _Ctx, node: Any, path: str) -> MagnitudeSpec | None:
                          window=_int(ctx, node, "window", path, 3, 1, 20))
 
 
+def _never_matches(ctx: _Ctx, node: dict, rule: Rule, path: str) -> None:
+    """Warn about rules that are valid but cannot fire on any segment."""
+    excluded = set(rule.none)
+    blocking = [t for t in rule.all + rule.near if t in excluded]
+    if rule.keywords and all(t in excluded for t in rule.keywords):
+        blocking.extend(rule.keywords)
+    if blocking:
+        ctx.warn(node, "none", f"{path}.none", f"rule can never match: '{blocking[0]}' is "
+                 "both required and excluded", "remove it from 'none' or from the other list")
+    techniques = rule.where.get("technique")
+    if techniques and not {t.upper() for t in techniques} & set(TECHNIQUES):
+        ctx.warn(node.get("where"), "technique", f"{path}.where.technique",
+                 f"rule can never match: no source has technique {', '.join(techniques)}",
+                 "techniques are W (interview), O (observation), D (documentation)")
+
+
+def _code_fields(ctx: _Ctx, node: dict, where: str, partial: bool = False) -> dict[str, Any]:
+    """The ``Code`` fields a mapping gives; with ``partial``, only the keys present."""
+    fields: dict[str, Any] = {}
+    for key in ("label", "brief", "full", "use_when", "not_when", "source", "color",
+                "contradicts", "parent"):
+        if key in node or not partial:
+            fields[key] = _text(ctx, node, key, where)
+    color = fields.get("color", "")
+    if color and not COLOR_RE.match(color):
+        ctx.error(node, "color", f"{where}.color", f"bad colour '{color}'",
+                  "write a hex colour such as \"#1f77b4\" (quoted)")
+        fields["color"] = ""
+    source = fields.get("source", "")
+    if source.lower() not in CODE_SOURCES:
+        ctx.warn(node, "source", f"{where}.source", f"unusual source '{source}'",
+                 "usual values: theory, regulation, in vivo")
+    if "examples" in node or not partial:
+        examples = node.get("examples") or []
+        fields["examples"] = tuple(str(e).strip() for e in
+                                   (examples if isinstance(examples, list) else [examples]))
+    if "rules" in node or not partial:
+        rule_nodes = node.get("rules") or []
+        if not isinstance(rule_nodes, list):
+            ctx.error(node, "rules", f"{where}.rules", "rules must be a list")
+            rule_nodes = []
+        parsed = (_rule(ctx, r, j, f"{where}.rules[{j}]") for j, r in enumerate(rule_nodes))
+        fields["rules"] = tuple(r for r in parsed if r is not None)
+    if "magnitude" in node or not partial:
+        fields["magnitude"] = _magnitude_spec(ctx, node.get("magnitude"), f"{where}.magnitude")
+    if "contradicts" in fields:
+        fields["contradicts"] = fields["contradicts"] or None
+    if "parent" in fields:
+        fields["parent"] = fields["parent"] or None
+    return fields
+
+
+def _one_code(ctx: _Ctx, node: dict, parent: str | None, depth: int,
+              where: str) -> Code | None:
+    _check_keys(ctx, node, CODE_KEYS, where)
+    code_id = _text(ctx, node, "id", where)
+    if not code_id:
+        ctx.error(node, None, where, "code has no id", "add a stable id such as PEMB-SOS")
+        return None
+    if not ID_RE.match(code_id):
+        ctx.error(node, "id", f"{where}.id", f"bad id '{code_id}'",
+                  "use letters, digits, '-', '_' or '.'")
+    fields = _code_fields(ctx, node, where)
+    if not fields["label"]:
+        ctx.error(node, None, where, f"code '{code_id}' has no label", "add label: ...")
+    if parent is not None and fields["parent"] not in (None, parent):
+        ctx.error(node, "parent", f"{where}.parent",
+                  f"code '{code_id}' is nested under '{parent}' but names parent "
+                  f"'{fields['parent']}'", "remove 'parent:' or move the code")
+    fields["parent"] = parent if parent is not None else fields["parent"]
+    return Code(id=code_id, depth=depth, line=line_of(node), **fields)
+
+
 def _codes(ctx: _Ctx, nodes: Any, parent: str | None, depth: int, path: str,
            out: list[Code]) -> None:
     if not isinstance(nodes, list):
@@ -203,81 +282,16 @@ def _codes(ctx: _Ctx, nodes: Any, parent: str | None, depth: int, path: str,
         if not isinstance(node, dict):
             ctx.error(nodes, i, where, "a code must be a mapping with at least id and label")
             continue
-        _check_keys(ctx, node, CODE_KEYS, where)
-        code_id = _text(ctx, node, "id", where)
-        if not code_id:
-            ctx.error(node, None, where, "code has no id", "add a stable id such as PEMB-SOS")
+        code = _one_code(ctx, node, parent, depth, where)
+        if code is None:
             continue
-        if not ID_RE.match(code_id):
-            ctx.error(node, "id", f"{where}.id", f"bad id '{code_id}'",
-                      "use letters, digits, '-', '_' or '.'")
-        label = _text(ctx, node, "label", where)
-        if not label:
-            ctx.error(node, None, where, f"code '{code_id}' has no label", "add label: ...")
-        color = _text(ctx, node, "color", where)
-        if color and not COLOR_RE.match(color):
-            ctx.error(node, "color", f"{where}.color", f"bad colour '{color}'",
-                      "write a hex colour such as \"#1f77b4\" (quoted)")
-            color = ""
-        source = _text(ctx, node, "source", where)
-        if source.lower() not in CODE_SOURCES:
-            ctx.warn(node, "source", f"{where}.source", f"unusual source '{source}'",
-                     "usual values: theory, regulation, in vivo")
-        examples = node.get("examples") or []
-        rule_nodes = node.get("rules") or []
-        if not isinstance(rule_nodes, list):
-            ctx.error(node, "rules", f"{where}.rules", "rules must be a list")
-            rule_nodes = []
-        parsed = (_rule(ctx, r, j, f"{where}.rules[{j}]") for j, r in enumerate(rule_nodes))
-        rules = tuple(r for r in parsed if r is not None)
-        out.append(Code(
-            id=code_id, label=label, parent=parent,
-            brief=_text(ctx, node, "brief", where), full=_text(ctx, node, "full", where),
-            use_when=_text(ctx, node, "use_when", where),
-            not_when=_text(ctx, node, "not_when", where),
-            examples=tuple(str(e).strip() for e in
-                           (examples if isinstance(examples, list) else [examples])),
-            source=source, color=color, rules=rules,
-            magnitude=_magnitude_spec(ctx, node.get("magnitude"), f"{where}.magnitude"),
-            contradicts=_text(ctx, node, "contradicts", where) or None,
-            depth=depth, line=line_of(node),
-        ))
+        out.append(code)
         if node.get("children"):
-            _codes(ctx, node["children"], code_id, depth + 1, f"{where}.children", out)
+            _codes(ctx, node["children"], code.id, depth + 1, f"{where}.children", out)
 
 
-def _check_codes(ctx: _Ctx, codes: list[Code]) -> None:
-    seen: dict[str, Code] = {}
-    for code in codes:
-        if code.id in seen:
-            ctx.problems.append(Problem(
-                f"duplicate id '{code.id}'", file=ctx.file, line=code.line, path="codes",
-                hint=f"first defined on line {seen[code.id].line}; ids must be unique"))
-        seen.setdefault(code.id, code)
-    has_children = {c.parent for c in codes if c.parent}
-    rules_seen: dict[tuple, str] = {}
-    for code in codes:
-        if code.contradicts and code.contradicts not in seen:
-            ctx.problems.append(Problem(
-                f"'{code.id}' contradicts unknown code '{code.contradicts}'", file=ctx.file,
-                line=code.line, path=f"codes({code.id}).contradicts",
-                hint="name the id of a code in this codebook"))
-        if not code.rules and code.id not in has_children:
-            ctx.problems.append(Problem(
-                f"code '{code.id}' has no rules", file=ctx.file, line=code.line,
-                path=f"codes({code.id})", severity="warning",
-                hint="it can only be applied by a person (review) or by import"))
-        key = tuple((r.keywords, r.all, r.near, tuple(map(str, r.pattern))) for r in code.rules)
-        if code.rules and key in rules_seen:
-            ctx.problems.append(Problem(
-                f"codes '{rules_seen[key]}' and '{code.id}' have identical rules",
-                file=ctx.file, line=code.line, path=f"codes({code.id}).rules",
-                severity="warning", hint="they will always be applied together"))
-        rules_seen.setdefault(key, code.id)
-
-
-def _check_language(ctx: _Ctx, doc: dict) -> str:
-    language = str(doc.get("language") or "en").strip()
+def _check_language(ctx: _Ctx, doc: dict, default: str = "en") -> str:
+    language = str(doc.get("language") or default).strip()
     from spacy.util import get_lang_class
 
     try:
@@ -288,52 +302,79 @@ def _check_language(ctx: _Ctx, doc: dict) -> str:
     return language
 
 
-def parse_codebook(doc: Any, file: str) -> tuple[Codebook | None, list[Problem]]:
-    """Build a ``Codebook`` from parsed YAML; return it with every problem found."""
-    ctx = _Ctx(file)
+def _strings(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else ([value] if value else [])
+    return tuple(str(a) for a in items)
+
+
+def parse_codebook(doc: Any, file: str, stack: tuple[str, ...] = ()
+                   ) -> tuple[Codebook | None, list[Problem]]:
+    """Build a ``Codebook`` from parsed YAML; return it with every problem found.
+
+    ``stack`` lists the files already being loaded through ``extends`` (cycle check).
+    """
+    from qualcode.codebook.extends import load_base, merge
+    from qualcode.codebook.tree import check_codes, order_tree
+
+    ctx = _Ctx(file, stack + (str(Path(file).resolve()),))
     if not isinstance(doc, dict):
         ctx.error(doc, None, "", "a codebook must be a mapping with 'codebook' and 'codes'",
                   "see docs/codebook.md for the format")
         return None, ctx.problems
     _check_keys(ctx, doc, TOP_KEYS, "")
-    title = _text(ctx, doc, "codebook", "codebook")
+    base = load_base(ctx, doc) if doc.get("extends") else None
+    title = _text(ctx, doc, "codebook", "codebook") or (base.title if base else "")
     if not title:
         ctx.error(doc, None, "codebook", "missing title", "add 'codebook: <title>' at the top")
-    language = _check_language(ctx, doc)
+    language = _check_language(ctx, doc, base.language if base else "en")
     codes: list[Code] = []
-    if not doc.get("codes"):
-        ctx.error(doc, None, "codes", "no codes", "add a 'codes:' list")
-    else:
+    if doc.get("codes"):
         _codes(ctx, doc["codes"], None, 0, "codes", codes)
-    _check_codes(ctx, codes)
-    authors = doc.get("authors") or []
+    elif base is None:
+        ctx.error(doc, None, "codes", "no codes", "add a 'codes:' list")
+    origin = {c.id: file for c in codes}
+    if base is not None:
+        codes, origin = merge(ctx, doc, base, codes)
+    codes = order_tree(ctx, codes, origin)
+    check_codes(ctx, codes, origin)
+    magnitude = _magnitude_spec(ctx, doc.get("magnitude"), "magnitude")
     codebook = Codebook(
-        title=title, codes=tuple(codes), version=str(doc.get("version") or ""),
-        language=language, description=_text(ctx, doc, "description", "description"),
-        authors=tuple(str(a) for a in (authors if isinstance(authors, list) else [authors])),
-        magnitude=_magnitude_spec(ctx, doc.get("magnitude"), "magnitude") or MagnitudeSpec(),
-        path=file,
+        title=title, codes=tuple(codes),
+        version=str(doc.get("version") or (base.version if base else "")),
+        language=language,
+        description=_text(ctx, doc, "description", "description")
+        or (base.description if base else ""),
+        authors=_strings(doc.get("authors")) or (base.authors if base else ()),
+        magnitude=magnitude or (base.magnitude if base else MagnitudeSpec()), path=file,
     )
-    return codebook, ctx.problems
+    return codebook, list(dict.fromkeys(ctx.problems))
+
+
+def read_codebook(path: Path, stack: tuple[str, ...] = ()
+                  ) -> tuple[Codebook | None, list[Problem]]:
+    """Read and parse one codebook file; problems include those of its ``extends`` chain."""
+    doc, problems = read_yaml(Path(path))
+    if problems:
+        return None, problems
+    return parse_codebook(doc, str(path), stack)
 
 
 def validate_codebook(path: str | Path) -> list[Problem]:
     """Every problem in a codebook file (errors and warnings), each with its location."""
-    doc, problems = read_yaml(Path(path))
-    if problems:
-        return problems
-    return parse_codebook(doc, str(path))[1]
+    return read_codebook(Path(path))[1]
 
 
 def load_codebook(path: str | Path) -> Codebook:
     """Load and validate a codebook; raise ``CodebookError`` listing every error."""
-    doc, problems = read_yaml(Path(path))
-    codebook = None
-    if not problems:
-        codebook, problems = parse_codebook(doc, str(path))
+    codebook, problems = read_codebook(Path(path))
     errors = [p for p in problems if p.severity == "error"]
     if errors or codebook is None:
         raise CodebookError(f"the codebook has {len(errors)} error(s)", file=str(path),
                             hint="fix them and run 'qualcode codebook validate'",
                             problems=errors)
     return codebook
+
+
+def validate_codebooks(paths: Iterable[str | Path]) -> list[Problem]:
+    """Every problem in several codebook files, file after file."""
+    return [problem for path in paths for problem in validate_codebook(path)]

@@ -33,7 +33,7 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     except OSError as exc:
         return None, [Problem(f"cannot read: {exc.strerror}", file=str(path))]
     try:
-        return _yaml().load(text), []
+        data = _yaml().load(text)
     except DuplicateKeyError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         return None, [Problem("duplicate key", file=str(path), line=line,
@@ -46,6 +46,58 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
                               hint="check indentation and quoting on this line")]
     except YAMLError as exc:
         return None, [Problem(f"YAML error: {exc}", file=str(path))]
+    problems = unsafe_nodes(data, str(path))
+    return (None if problems else data), problems
+
+
+def _tag_of(node: Any) -> str | None:
+    tag = getattr(node, "tag", None)
+    value = getattr(tag, "value", tag) if tag is not None else None
+    return str(value) if value else None
+
+
+def unsafe_nodes(data: Any, file: str) -> list[Problem]:
+    """Problems for YAML features a codebook must not use: tags and shared containers.
+
+    The round-trip loader never runs code, but it keeps ``!tags`` as opaque objects; we
+    refuse them so that no tagged value reaches a consumer. A container reached twice is
+    an alias (``*name``); refusing those keeps walks linear ("billion laughs").
+    """
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, Any, Any]] = [(data, None, None)]
+    while stack:
+        node, parent, key = stack.pop()
+        tag = _tag_of(node)
+        if tag:
+            problems.append(Problem(f"YAML tag '{tag}' is not allowed", file=file,
+                                    line=line_of(parent, key) if parent is not None else None,
+                                    hint="codebooks hold plain text, lists and mappings; "
+                                         "remove the tag"))
+            continue
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:
+                problems.append(Problem("YAML alias of a list or mapping is not allowed",
+                                        file=file, line=line_of(parent, key),
+                                        hint="write the list out again instead of '*name'"))
+                continue
+            seen.add(id(node))
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            stack.extend((value, node, k) for k, value in items)
+    problems.sort(key=lambda p: p.line or 0)
+    return problems
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text for ``data`` (ruamel containers keep their comments and key order)."""
+    import io
+
+    stream = io.StringIO()
+    yaml = _yaml()
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.dump(data, stream)
+    return stream.getvalue()
 
 
 def line_of(node: Any, key: str | int | None = None) -> int | None:
