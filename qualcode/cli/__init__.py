@@ -38,7 +38,10 @@ def main() -> None:
 
 
 def _register() -> None:
+    from qualcode.cli import ingest as _ingest  # noqa: F401
+    from qualcode.cli import matrix as _matrix  # noqa: F401
     from qualcode.cli import run as _run  # noqa: F401
+    from qualcode.cli import codebook as _codebook  # noqa: F401
 
 
 _register()
