@@ -70,6 +70,9 @@ def read_informants(path: Path) -> list[InformantRow]:
 def _expand(root: Path, spec_path: str, skip: Path | None) -> list[Path]:
     target = root / spec_path
     if any(ch in spec_path for ch in "*?["):
+        pattern = Path(spec_path)
+        if pattern.is_absolute():  # Path.glob takes relative patterns only
+            root, spec_path = Path(pattern.anchor), str(pattern.relative_to(pattern.anchor))
         found = sorted(p for p in root.glob(spec_path) if p.is_file())
     elif target.is_dir():
         found = sorted(p for p in target.rglob("*") if p.is_file() and supported(p)
@@ -175,8 +178,12 @@ def _find(root: Path, specs: Iterable, informants: Path | None,
 
 
 def load_sources(root: Path, specs: Iterable, informants: Path | None, report: Report,
-                 progress: Callable[[int], None] | None = None) -> list[Source]:
+                 progress: Callable[[int], None] | None = None, *,
+                 warn_unused: bool = True) -> list[Source]:
     """Read every source the specs name; problems go to ``report``, good files go on.
+
+    Rows of the informants table that name a missing file are always reported;
+    rows naming an existing file that no spec selected only when ``warn_unused``.
 
     Raises:
         ProjectError: a spec names nothing, or the informants table is unreadable.
@@ -205,12 +212,19 @@ def load_sources(root: Path, specs: Iterable, informants: Path | None, report: R
                                         used, report))
         if progress:
             progress(1)
+    base = informants.parent if informants else root
     for row in rows:
-        if id(row) not in matched:
+        if id(row) in matched:
+            continue
+        if not (base / row.file).exists():
+            report.add(Problem(f"the informants table names '{row.file}', which does not "
+                               "exist", file=table, line=row.line, path="file",
+                               severity="warning", hint="fix the file name in the table"))
+        elif warn_unused:
             report.add(Problem(f"the informants table names '{row.file}', which is not "
-                               "among the sources read", file=table, line=row.line,
+                               "among the sources", file=table, line=row.line,
                                path="file", severity="warning",
-                               hint="fix the file name, or add the file to the sources"))
+                               hint="add its folder to 'sources' in qualcode.yaml"))
     if not sources:
         raise IngestError("no source could be read", hint="see the problems listed below",
                           problems=report.errors)
