@@ -47,6 +47,7 @@ class RunResult:
     outputs: list[Path] = field(default_factory=list)
     report: Report = field(default_factory=Report)
     seconds: dict[str, float] = field(default_factory=dict)
+    charts: dict[str, Path] = field(default_factory=dict)
 
 
 def build_corpus(project: Project, report: Report,
@@ -105,6 +106,7 @@ def run(path: str | Path = ".", *, force: bool = False,
     report = Report()
     seconds: dict[str, float] = {}
     corpus = build_corpus(project, report, progress, seconds)
+    corpus = _with_conclusions(project, corpus, report)
     t0 = time.perf_counter()
     tables = build_tables(corpus)
     seconds["tables"] = time.perf_counter() - t0
@@ -115,6 +117,16 @@ def run(path: str | Path = ".", *, force: bool = False,
     return result
 
 
+def _with_conclusions(project: Project, corpus: CodedCorpus, report: Report) -> CodedCorpus:
+    """The researcher's final conclusions (conclusions.yaml, created on the first run)."""
+    from qualcode.analysis.conclusions import load_conclusions
+
+    corpus, _, _, problems = load_conclusions(project.root, corpus)
+    for problem in problems:
+        report.add(problem)
+    return corpus
+
+
 def _write_outputs(result: RunResult, output: Path) -> None:
     corpus, tables = result.corpus, result.tables
     lang = corpus.language
@@ -122,6 +134,12 @@ def _write_outputs(result: RunResult, output: Path) -> None:
     write_csv(tables["coding_sheet"], coded)
     xlsx = output / "matrices.xlsx"
     write_xlsx(tables, xlsx, {name: label(name, lang) for name in tables})
+    from qualcode.analysis.charts import make_charts
+    from qualcode.export.tables import write_csvs
+
+    result.outputs.extend(write_csvs(tables, output / "tables"))
+    result.charts.update(make_charts(corpus, output / "charts"))
+    result.outputs.extend(result.charts.values())
     docx = output / "report.docx"
     write_report(corpus, tables, docx, title=result.project.title)
     log = output / "run.log"
@@ -145,5 +163,9 @@ def run_summary(result: RunResult) -> str:
     if result.report.warnings:
         lines.append("warnings:")
         lines.extend(f"  {p}" for p in result.report.warnings)
+    not_built = getattr(result.tables, "skipped", {})
+    if not_built:
+        lines.append("tables not built:")
+        lines.extend(f"  {reason}" for reason in not_built.values())
     lines.append("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()))
     return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from qualcode.analysis.labels import label
-from qualcode.model import Coding, Segment, Source
+from qualcode.model import CodedCorpus, Coding, Segment, Source
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 MAX_QUOTE_CHARS = 300
@@ -56,7 +56,15 @@ def condense(segment: Segment, coding: Coding | None = None,
         prev_end = e
     if prev_end < len(text.rstrip()):
         out.append("…")
-    quote = " ".join(out).replace("… …", "…")
+    # Hard-wrapped sources break lines inside sentences; a quote reads as one line.
+    quote = " ".join(" ".join(out).split()).replace("… …", "…")
     if len(quote) > max_chars + 2:
         quote = quote[:max_chars].rsplit(" ", 1)[0] + " …"
     return quote
+
+
+def cited_quote(corpus: CodedCorpus, coding: Coding, max_chars: int = MAX_QUOTE_CHARS) -> str:
+    """The condensed quote of ``coding`` followed by its thesis-style citation."""
+    segment = corpus.segment(coding.segment_id)
+    source = corpus.source(segment.source_id)
+    return f"{condense(segment, coding, max_chars)} {citation(source, segment, corpus.language)}"

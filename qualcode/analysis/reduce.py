@@ -6,18 +6,12 @@ from collections import defaultdict
 
 import pandas as pd
 
+from qualcode.analysis.evidence import CodeEvidence, evidence_index
 from qualcode.analysis.labels import label
-from qualcode.analysis.quotes import citation, condense
-from qualcode.model import CodedCorpus, Coding
+from qualcode.analysis.quotes import citation, cited_quote, condense
+from qualcode.model import CodedCorpus, Coding, Review
 
-
-def _informants(corpus: CodedCorpus) -> list[str]:
-    """Informants who are people (interviews), in source order."""
-    seen: list[str] = []
-    for source in corpus.sources:
-        if source.technique == "W" and source.informant not in seen:
-            seen.append(source.informant)
-    return seen
+QUOTES_PER_CODE = 2
 
 
 def coding_sheet(corpus: CodedCorpus) -> pd.DataFrame:
@@ -26,11 +20,13 @@ def coding_sheet(corpus: CodedCorpus) -> pd.DataFrame:
     codebook = corpus.codebook
     rows = []
     codings = corpus.all_codings or corpus.codings
+    reviews: dict[tuple[str, str], Review] = {(r.segment_id, r.code_id): r
+                                              for r in corpus.reviews}
     for coding in codings:
         segment = corpus.segment(coding.segment_id)
         source = corpus.source(segment.source_id)
         ancestors = codebook.ancestors(coding.code_id)
-        review = corpus.review_of(coding)
+        review = reviews.get((coding.segment_id, coding.code_id))
         rows.append({
             label("id", lang): segment.id,
             label("technique", lang): source.technique,
@@ -41,6 +37,7 @@ def coding_sheet(corpus: CodedCorpus) -> pd.DataFrame:
             label("place", lang): f"{label('lines', lang)} {segment.line_start}–{segment.line_end}"
                                   f" [{segment.start}:{segment.end}]",
             label("code", lang): f"{coding.code_id} {codebook.code(coding.code_id).label}",
+            label("code_id", lang): coding.code_id,
             label("category", lang): (ancestors[1] if len(ancestors) > 1
                                       else codebook.code(coding.code_id)).label,
             label("theme", lang): (ancestors[0] if ancestors
@@ -52,23 +49,35 @@ def coding_sheet(corpus: CodedCorpus) -> pd.DataFrame:
             label("memo", lang): review.comment if review else "",
         })
     columns = [label(k, lang) for k in ("id", "technique", "informant", "role", "date",
-                                        "quote", "place", "code", "category", "theme",
+                                        "quote", "place", "code", "code_id", "category", "theme",
                                         "magnitude", "matched_by", "coder", "review", "memo")]
     return pd.DataFrame(rows, columns=columns)
 
 
 def strongest(corpus: CodedCorpus, codings: list[Coding], n: int = 2) -> list[Coding]:
-    """The codings to quote first: most distinct matched terms, then most hits, then
-    one per informant before a second from the same one, then source order."""
-    ranked = sorted(codings, key=lambda c: (-len({h.term for h in c.hits}), -len(c.hits),
-                                            corpus.segment(c.segment_id).index))
+    """The codings to quote first.
+
+    Rank by the most distinct matched terms, then the most hits, then source order
+    (the project's source order, then the segment's place in its source); take one per
+    informant (or per source, for notes and documents) before a second from the same
+    one. Deterministic, so the same corpus always shows the same quotes.
+    """
+    order = {s.id: i for i, s in enumerate(corpus.sources)}
+
+    def rank(c: Coding) -> tuple[int, int, int, int]:
+        seg = corpus.segment(c.segment_id)
+        return (-len({h.term for h in c.hits}), -len(c.hits), order[seg.source_id],
+                seg.index)
+
+    ranked = sorted(codings, key=rank)
     out: list[Coding] = []
-    informants: set[str] = set()
+    voices: set[str] = set()
     for coding in ranked:
-        who = corpus.source_of(coding.segment_id).informant
-        if who not in informants:
+        source = corpus.source_of(coding.segment_id)
+        voice = source.informant or source.id
+        if voice not in voices:
             out.append(coding)
-            informants.add(who)
+            voices.add(voice)
         if len(out) == n:
             return out
     for coding in ranked:
@@ -77,30 +86,48 @@ def strongest(corpus: CodedCorpus, codings: list[Coding], n: int = 2) -> list[Co
     return out
 
 
+def condensed_statement(evidence: CodeEvidence, people: int, lang: str) -> str:
+    """One line a reader can take in: segments, informants n/N, techniques, direction."""
+    if not evidence.n:
+        return label("no_evidence", lang)
+    techniques = ", ".join(label(t, lang).lower() for t in evidence.techniques)
+    if lang == "id":
+        text = (f"{evidence.n} segmen dari {len(evidence.informants)} dari {people} "
+                f"informan; {techniques}")
+    else:
+        text = (f"{evidence.n} segment{'s' if evidence.n != 1 else ''} from "
+                f"{len(evidence.informants)} of {people} informants; {techniques}")
+    direction = direction_text(evidence, lang)
+    return text + (f"; {direction}" if direction else "")
+
+
+def direction_text(evidence: CodeEvidence, lang: str) -> str:
+    """The code's direction in words with the ``+``/``-`` counts, or ``""`` when no
+    coding carries a magnitude sign."""
+    if not (evidence.plus or evidence.minus):
+        return ""
+    key = {"+": "dir+", "-": "dir-", "mixed": "mixed"}.get(evidence.direction, "dir0")
+    return f"{label(key, lang)} (+{evidence.plus}/−{evidence.minus})"
+
+
 def code_summary(corpus: CodedCorpus) -> pd.DataFrame:
-    """Per code: segments, informants n/N, techniques, and its strongest quotes."""
+    """Per code: segments, informants n/N, techniques, a condensed statement and the
+    strongest quotes (chosen by ``strongest``). Codes with no segments show zeros."""
     lang = corpus.language
-    by_code: dict[str, list[Coding]] = defaultdict(list)
-    for coding in corpus.codings:
-        by_code[coding.code_id].append(coding)
-    people = _informants(corpus)
+    index = evidence_index(corpus)
+    people = len(index.people)
     rows = []
-    for code in corpus.codebook.codes:
-        if corpus.codebook.children(code.id):
-            continue
-        codings = by_code.get(code.id, [])
-        sources = [corpus.source_of(c.segment_id) for c in codings]
-        who = {s.informant for s in sources if s.technique == "W"}
-        techniques = sorted({s.technique for s in sources}, key="WOD".index)
-        quotes = [condense(corpus.segment(c.segment_id), c) + " "
-                  + citation(corpus.source_of(c.segment_id), corpus.segment(c.segment_id), lang)
-                  for c in strongest(corpus, codings)]
+    for code in index.leaves:
+        ev = index.by_code[code.id]
+        quotes = [cited_quote(corpus, c) for c in strongest(corpus, list(ev.codings),
+                                                            QUOTES_PER_CODE)]
         rows.append({
             label("code_id", lang): code.id, label("code", lang): code.label,
             label("theme", lang): corpus.codebook.dimension(code.id).label,
-            label("segments", lang): len(codings),
-            label("informants_n", lang): f"{len(who)}/{len(people)}",
-            label("techniques", lang): ", ".join(techniques) or "—",
+            label("segments", lang): ev.n,
+            label("informants_n", lang): f"{len(ev.informants)}/{people}",
+            label("techniques", lang): ", ".join(ev.techniques) or "—",
+            label("condensed", lang): condensed_statement(ev, people, lang),
             label("quotes", lang): "\n".join(quotes) or label("no_evidence", lang),
         })
     return pd.DataFrame(rows)

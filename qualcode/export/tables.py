@@ -62,3 +62,49 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path,
                 sheet_name = _sheet_name(titles.get(name, name), used)
                 frame.to_excel(writer, sheet_name=sheet_name, index=False)
                 _format_sheet(writer.sheets[sheet_name], frame)
+
+
+def write_csvs(tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """Every table as ``<folder>/<name>.csv``; returns the paths written."""
+    paths = []
+    for name, frame in tables.items():
+        path = Path(folder) / f"{name}.csv"
+        write_csv(frame, path)
+        paths.append(path)
+    return paths
+
+
+def _md_cell(value: object) -> str:
+    text = "" if value is None or value != value else str(value)
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def to_markdown(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table (pipes escaped, line breaks folded)."""
+    columns = [_md_cell(c) for c in frame.columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for values in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(_md_cell(v) for v in values) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_text(frame: pd.DataFrame, max_width: int = 60) -> str:
+    """A plain-text table for the terminal, long cells cut to ``max_width`` characters."""
+    def cut(value: object) -> str:
+        text = _md_cell(value).replace("\\|", "|")
+        return text if len(text) <= max_width else text[:max_width - 1] + "…"
+
+    shown = frame.map(cut) if len(frame) else frame
+    return shown.to_string(index=False) + "\n"
+
+
+def write_table(frame: pd.DataFrame, path: Path, fmt: str, title: str = "") -> None:
+    """Write one table to ``path`` as ``csv``, ``xlsx``, ``md`` or ``table`` (plain text)."""
+    if fmt == "csv":
+        write_csv(frame, path)
+    elif fmt == "xlsx":
+        write_xlsx({title or "table": frame}, path)
+    else:
+        from qualcode.export.files import write_text
+
+        write_text(path, to_markdown(frame) if fmt == "md" else to_text(frame))
