@@ -11,12 +11,17 @@ merge them with unrelated words (``pemerintah`` → ``perintah``).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+import hashlib
+from typing import Any, Callable, Iterable
 
+import numpy as np
 import spacy
+from spacy.attrs import NORM, ORTH
 from spacy.language import Language
+from spacy.tokens import Doc
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
+"""Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
 
 KEEP: dict[str, frozenset[str]] = {
     "id": frozenset({"pemerintah", "pemerintahan", "kebijakan", "anggaran", "peraturan",
@@ -101,8 +106,82 @@ class Normaliser:
             key = self._cache[lower] = self._key(lower)
         return key
 
+    def known(self) -> dict[str, str]:
+        """The keys computed so far (lower-cased word → key), e.g. to persist them."""
+        return dict(self._cache)
+
+    def preload(self, keys: dict[str, str]) -> None:
+        """Adopt keys computed earlier (by this pipeline version), skipping the stemmer."""
+        for lower, key in keys.items():
+            self._cache.setdefault(lower, key)
+
 
 @functools.lru_cache(maxsize=8)
 def normaliser(lang: str) -> Normaliser:
     """The shared, cached normaliser for a language."""
     return Normaliser(lang)
+
+
+def pipeline_signature(lang: str, model: str | None = None) -> str:
+    """What tokens and keys depend on: cached docs are valid only for the same signature."""
+    keep = ",".join(sorted(KEEP.get(lang, ())))
+    raw = f"{PIPELINE_VERSION}|{spacy.__version__}|{lang}|{model or 'blank'}|{keep}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+class MatchingPipeline:
+    """A tokeniser whose tokens carry the matching key as their NORM.
+
+    New word types get their key once, when spaCy creates their lexeme (through the
+    vocabulary's NORM getter), so a token costs nothing extra in Python. Lexemes that
+    existed before the getter was installed (tokenizer exceptions) are fixed per token.
+    ``new_words`` records every word type created since, for prefix terms.
+    """
+
+    def __init__(self, lang: str, model: str | None = None):
+        self.lang = lang
+        self.model = model
+        self.signature = pipeline_signature(lang, model)
+        self.norm = Normaliser(lang)
+        self.nlp = spacy.load(model) if model else spacy.blank(lang)
+        if model:
+            _check_model(self.nlp, model)
+        vocab = self.nlp.vocab
+        self.new_words: list[str] = [lex.orth_ for lex in vocab]
+        self._stale = np.array(sorted(lex.orth for lex in vocab), dtype=np.uint64)
+        vocab.lex_attr_getters[NORM] = self._lexeme_key
+
+    def _lexeme_key(self, word: str) -> str:
+        self.new_words.append(word)
+        return self.norm(word)
+
+    def fix(self, doc: Doc) -> Doc:
+        """Give tokens of pre-existing lexemes their key (the others have it already)."""
+        if len(doc) and len(self._stale):
+            orths = doc.to_array(ORTH).astype(np.uint64)
+            for i in np.flatnonzero(np.isin(orths, self._stale)):
+                token = doc[int(i)]
+                token.norm_ = self.norm(token.text)
+        return doc
+
+    def make_doc(self, text: str) -> Doc:
+        """Tokenise one text; every token's NORM is its matching key."""
+        return self.fix(self.nlp.make_doc(text))
+
+    def keys(self, words: Iterable[str]) -> list[str]:
+        return [self.norm(w) for w in words]
+
+
+def _check_model(nlp: Language, model: str) -> None:
+    if not nlp.vocab.lang:
+        from qualcode.errors import ProjectError
+
+        raise ProjectError(f"spaCy pipeline '{model}' has no language", path="pipeline")
+
+
+@functools.lru_cache(maxsize=8)
+def matching_pipeline(lang: str, model: str | None = None) -> MatchingPipeline:
+    """The shared matching pipeline for a language (or a named, installed trained one)."""
+    if model:
+        pipeline(lang, model)  # raises a ProjectError when the model is not installed
+    return MatchingPipeline(lang, model)
