@@ -20,7 +20,7 @@ from qualcode.segment import DEFAULT_INTERVIEWERS
 PROJECT_FILE = "qualcode.yaml"
 PROJECT_KEYS = ("title", "language", "report_language", "codebook", "sources", "informants",
                 "unit", "interviewers", "output", "pipeline", "coder", "gold", "researcher",
-                "institution", "description")
+                "institution", "description", "jobs", "cache")
 SOURCE_KEYS = ("path", "technique", "text_column", "id_column", "attributes", "sheet")
 REPORT_LANGUAGES = ("id", "en")
 
@@ -55,11 +55,18 @@ class Project:
     interviewers: tuple[str, ...] = DEFAULT_INTERVIEWERS
     output: Path = Path("out")
     pipeline: str | None = None
+    jobs: int = 1
+    cache: bool = True
     coder: str = "qualcode rules"
     researcher: str = ""
     institution: str = ""
     description: str = ""
     file: Path = Path(PROJECT_FILE)
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """Where tokenised sources are cached (``None`` when ``cache: false``)."""
+        return self.root / ".qualcode-cache" if self.cache else None
 
     @property
     def output_dir(self) -> Path:
@@ -136,6 +143,15 @@ def _str(doc: dict, key: str, default: str = "") -> str:
     return default if value is None else str(value).strip()
 
 
+def _jobs(ctx: _Ctx, doc: dict) -> int:
+    value = doc.get("jobs", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 64:
+        ctx.error(doc, "jobs", "jobs", f"expected a number of processes, got {value!r}",
+                  "write jobs: 2 (0 means one per CPU)")
+        return 1
+    return value
+
+
 def load_project(path: str | Path = ".") -> Project:
     """Read ``qualcode.yaml`` from a project folder (or the file itself)."""
     path = Path(path)
@@ -173,6 +189,7 @@ def load_project(path: str | Path = ".") -> Project:
         output=Path(_str(doc, "output", "out")), pipeline=_str(doc, "pipeline") or None,
         coder=_str(doc, "coder", "qualcode rules"), researcher=_str(doc, "researcher"),
         institution=_str(doc, "institution"), description=_str(doc, "description"),
+        jobs=_jobs(ctx, doc), cache=doc.get("cache", True) is not False,
     )
     errors = [p for p in ctx.problems if p.severity == "error"]
     if errors:

@@ -71,7 +71,8 @@ def build_corpus(project: Project, report: Report,
     t0 = time.perf_counter()
     with progress("coding segments", len(segments)) as tick:
         codings = code_segments(segments, sources, codebook, model=project.pipeline,
-                                progress=tick)
+                                progress=tick, jobs=project.jobs, cache=project.cache_dir,
+                                report=report)
     seconds["code"] = time.perf_counter() - t0
     applied = _apply_reviews(project, codebook, codings, segments, report)
     return CodedCorpus(codebook=codebook, sources=tuple(sources), segments=tuple(segments),
