@@ -41,7 +41,11 @@ def _register() -> None:
     from qualcode.cli import ingest as _ingest  # noqa: F401
     from qualcode.cli import matrix as _matrix  # noqa: F401
     from qualcode.cli import run as _run  # noqa: F401
+    from qualcode.cli import code as _code  # noqa: F401
+    from qualcode.cli import explain as _explain  # noqa: F401
+    from qualcode.cli import cache as _cache  # noqa: F401
     from qualcode.cli import codebook as _codebook  # noqa: F401
+    from qualcode.cli import exchange as _exchange  # noqa: F401
 
 
 _register()
