@@ -46,7 +46,7 @@ def conclusions_template(codebook: Codebook, language: str = "en") -> str:
             lines.append(f"\n# {top.id} {top.label}\n")
             dimension = top.id
         # JSON strings are valid YAML scalars: safe quoting for any id.
-        lines.append(f"{json.dumps(code.id, ensure_ascii=False)}: \"\"  # {code.label}\n")
+        lines.append(f"# {code.label}\n{json.dumps(code.id, ensure_ascii=False)}: \"\"\n")
     return "".join(lines)
 
 
