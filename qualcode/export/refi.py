@@ -20,7 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 from qualcode._version import __version__
-from qualcode.exchange.refi_codes import code_description, make_guid
+from qualcode.exchange.refi_codes import code_description, code_guid, make_guid
 from qualcode.export.files import atomic_path, refuse_existing
 from qualcode.model import CodedCorpus, Coding, Source
 
@@ -79,7 +79,7 @@ def coders_of(corpus: CodedCorpus, rules_name: str = "qualcode rules") -> list[C
 
 def _codebook(root: etree._Element, corpus: CodedCorpus) -> dict[str, str]:
     book = corpus.codebook
-    guids = {c.id: make_guid("code", book.title, c.id) for c in book.codes}
+    guids = {c.id: code_guid(c.id) for c in book.codes}
     codes_el = _el(_el(root, "CodeBook"), "Codes")
     elements: dict[str | None, etree._Element] = {None: codes_el}
     for code in book.codes:  # tree order: parents come before children
