@@ -35,6 +35,8 @@ SPEAKER_RE = re.compile(
 # the words on the lines below.
 HEADER_RE = re.compile(rf"^[ \t]*{_NAME}[ \t]+[(\[]?(?P<t1>{_TIME})[)\]]?[ \t]*$")
 MAX_SPEAKERS = 12
+# Control characters (Unicode category Cc) other than tab, line feed, CR and form feed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _BINARY_MAGIC = {
     b"%PDF": "a PDF file", b"PK\x03\x04": "a zip package such as .docx or .xlsx",
     b"\xd0\xcf\x11\xe0": "an old-style or password-protected Office file",
@@ -99,8 +101,7 @@ def decode(data: bytes, file: str) -> str:
     if not data.strip():
         raise IngestError("the file is empty", file=file, hint="remove it or add its text")
     text = _decode_bytes(data, file)
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc"
-                   and ch not in "\t\n\r\f")
+    controls = len(_CONTROL.findall(text))
     if "\x00" in text or controls > max(2, len(text) // 100):
         raise _binary(file)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
