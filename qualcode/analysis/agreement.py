@@ -224,7 +224,8 @@ def compare(a: CodingSet, b: CodingSet, units: Units) -> AgreementResult:
         "code_id", "TU", "coded_share", "agreement_weighted", "agreement_unweighted",
         "kappa_weighted", "kappa_unweighted", "alpha"])
     by_source = pd.DataFrame(
-        [{"source": s, **_pool(table[table["source"] == s])} for s in texts],
+        [{"source": s, **_pool(table[table["source"] == s]), "TU": len(t)}
+         for s, t in texts.items()],
         columns=["source", "TU", "coded_share", "agreement_weighted",
                  "agreement_unweighted", "kappa_weighted", "kappa_unweighted"])
     pooled_all = _pool(table)
