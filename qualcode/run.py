@@ -118,6 +118,31 @@ def run(path: str | Path = ".", *, force: bool = False,
     return result
 
 
+def make_report(path: str | Path = ".", *, output: str | Path | None = None,
+                language: str | None = None, force: bool = False) -> Path:
+    """Write only the Word report (``qualcode report``), reviews applied; return its path.
+
+    Without ``output`` it goes to the project's output folder as ``report.docx``; a file
+    named by the user is replaced only with ``force``. ``language`` (id/en) overrides
+    the project's ``report_language``.
+    """
+    from dataclasses import replace
+
+    from qualcode.export.files import refuse_existing
+
+    project = load_project(path)
+    report = Report()
+    corpus = _with_conclusions(project, build_corpus(project, report), report)
+    if language:
+        corpus = replace(corpus, language=language)
+    if output:
+        target = Path(output)
+        refuse_existing(target, force)
+    else:
+        target = prepare_output(project.output_dir, force=force) / "report.docx"
+    return write_report(corpus, build_tables(corpus), target, title=project.title)
+
+
 def _with_conclusions(project: Project, corpus: CodedCorpus, report: Report) -> CodedCorpus:
     """The researcher's final conclusions (conclusions.yaml, created on the first run)."""
     from qualcode.analysis.conclusions import load_conclusions
@@ -142,7 +167,7 @@ def _write_outputs(result: RunResult, output: Path) -> None:
     result.charts.update(make_charts(corpus, output / "charts"))
     result.outputs.extend(result.charts.values())
     docx = output / "report.docx"
-    write_report(corpus, tables, docx, title=result.project.title)
+    write_report(corpus, tables, docx, title=result.project.title, charts=result.charts)
     log = output / "run.log"
     write_text(log, run_summary(result))
     result.outputs.extend([coded, xlsx, docx, log])

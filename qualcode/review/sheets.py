@@ -147,7 +147,7 @@ def read_docx(path: Path) -> Sheet:
             ids = {e.get(qn("w:id")) for tag in ("w:commentRangeStart", "w:commentReference")
                    for e in tr.iter(qn(tag))}
             marked = _row([_cell_text(tc) for tc in tr.tc_lst], cols,
-                          f"{path.name}: table {t}, row {r}",
+                          f"table {t}, row {r}",
                           [notes[i] for i in sorted(ids, key=str) if i in notes])
             if marked:
                 rows.append(marked)
@@ -183,7 +183,7 @@ def read_xlsx(path: Path) -> Sheet:
         for r, cells in enumerate(sheet.iter_rows(min_row=2), start=2):
             comments = [(c.comment.text, c.comment.author, "") for c in cells if c.comment]
             marked = _row(["" if c.value is None else str(c.value) for c in cells], cols,
-                          f"{path.name}: {sheet.title}!row {r}", comments)
+                          f"sheet {sheet.title!r}, row {r}", comments)
             if marked:
                 rows.append(marked)
     props = book.properties
@@ -268,7 +268,7 @@ def merge_marks(stored: Sequence[Review], sheet: Sheet, texts: dict[str, str],
         decision = _decide(mark, old, code_ids)
         if isinstance(decision, str):
             problems.append(Problem(decision, file=file, path=mark.where,
-                                    hint="write ok, x or a code id (see docs/report.md)"))
+                                    hint="write ok, x or a code id; see docs/report.md"))
             continue
         if decision is None:
             continue
