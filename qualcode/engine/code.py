@@ -107,8 +107,11 @@ def code_segments(segments: Sequence[Segment], sources: Sequence[Source],
     for (a, b), result in zip(ranges, match_all(compiled.spec, texts, jobs, cache_dir)):
         if isinstance(result, str):
             seg = segments[a]
-            (report or Report()).add(Problem(f"could not be coded: {result}",
-                                             file=by_id[seg.source_id].path, path=seg.id))
+            problem = Problem(f"could not be coded: {result}",
+                              file=by_id[seg.source_id].path, path=seg.id)
+            if report is None:
+                raise QualcodeError(problem.message, file=problem.file, path=problem.path)
+            report.add(problem)
         else:
             out.extend(_code_batch(compiled, segments[a:b], result, by_id, questions))
         if progress:

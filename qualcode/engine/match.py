@@ -12,6 +12,7 @@ can return it cheaply and the cache can be used from any process.
 from __future__ import annotations
 
 import bisect
+import json
 from typing import NamedTuple, Sequence
 
 from spacy.attrs import IDX, LOWER, NORM
@@ -87,7 +88,7 @@ class Matchers:
     def _matcher(self, pattern: PatternSpec) -> Matcher:
         matcher = Matcher(self.pipe.nlp.vocab, validate=True)
         try:
-            matcher.add("pattern", [list(pattern.pattern)])
+            matcher.add("pattern", [json.loads(pattern.pattern)])
         except (ValueError, KeyError, TypeError) as exc:
             raise pattern_error(self.spec, pattern, exc) from exc
         return matcher

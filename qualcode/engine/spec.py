@@ -8,6 +8,7 @@ reads the compact hits the matchers return.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -29,7 +30,7 @@ class PatternSpec:
 
     code_id: str
     rule_index: int
-    pattern: tuple[Mapping[str, Any], ...]
+    pattern: str  # JSON, so that the spec stays hashable
     anchors: tuple[int, ...]
     longest: int
     line: int | None = None
@@ -149,8 +150,8 @@ def _map_values(value: Any, func) -> Any:
 def _pattern_spec(code: Code, rule: Rule, index: TermIndex, key) -> PatternSpec:
     pattern = [p for p in plain(rule.pattern) if isinstance(p, dict)]
     anchors = tuple(index(t) for t in _anchor_terms(pattern))
-    return PatternSpec(code.id, rule.index, _normalise_pattern(pattern, key), anchors,
-                       _longest(pattern), rule.line)
+    as_json = json.dumps(_normalise_pattern(pattern, key), sort_keys=True, ensure_ascii=False)
+    return PatternSpec(code.id, rule.index, as_json, anchors, _longest(pattern), rule.line)
 
 
 def build_spec(codebook: Codebook, model: str | None, key) -> MatchSpec:

@@ -1,0 +1,307 @@
+"""The coding engine: every rule kind in English and Indonesian, hits, magnitude, where."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from qualcode.codebook import load_codebook
+from qualcode.engine import code_segments, compile_for
+from qualcode.errors import CodebookError
+from qualcode.ingest.text import parse_text
+from qualcode.model import Source
+from qualcode.segment import segment_source
+
+
+def make_codebook(tmp_path: Path, codes: str, language: str = "en",
+                  magnitude: str = "") -> Path:
+    body = f"codebook: Test\nlanguage: {language}\n{magnitude}codes:\n" + textwrap.indent(
+        textwrap.dedent(codes).strip(), "  ") + "\n"
+    path = tmp_path / f"cb-{abs(hash(body))}.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def make_source(text: str, sid: str = "S1", technique: str = "W", role: str = "") -> Source:
+    raw = parse_text(textwrap.dedent(text).strip().encode("utf-8") + b"\n")
+    return Source(id=sid, path=f"{sid}.txt", text=raw.text, turns=raw.turns,
+                  technique=technique, role=role, informant=sid,
+                  has_speakers=raw.has_speakers)
+
+
+def coded(tmp_path: Path, codes: str, text: str, language: str = "en", **kw):
+    """Code one source; return {segment ordinal: {code id: Coding}} and the source."""
+    codebook = load_codebook(make_codebook(tmp_path, codes, language,
+                                           kw.pop("magnitude", "")))
+    source = make_source(text, **kw)
+    segments = segment_source(source, interviewers=("Q", "Peneliti"))
+    out: dict[int, dict] = {}
+    for coding in code_segments(segments, [source], codebook):
+        seg = next(s for s in segments if s.id == coding.segment_id)
+        out.setdefault(segments.index(seg) + 1, {})[coding.code_id] = coding
+    return out, source
+
+
+def codes_of(result) -> dict[int, set[str]]:
+    return {k: set(v) for k, v in result.items()}
+
+
+EN_TEXT = """
+Q: How do you report?
+A: I reported the visits and she reports them too.
+Q: And the timing?
+A: The timing was bad. We never had time for the reporting tool.
+A: Nobody checks it without a reason.
+"""
+
+
+def test_keywords_match_inflected_forms_english(tmp_path):
+    result, source = coded(tmp_path, """
+        - id: REP
+          label: Reporting
+          rules:
+            - keywords: [report]
+    """, EN_TEXT)
+    hits = [h for c in result.values() for h in c["REP"].hits]
+    assert [source.text[h.start:h.end] for h in hits] == ["reported", "reports", "reporting"]
+    assert all(h.term == "report" and h.kind == "keywords" for h in hits)
+
+
+def test_interviewer_turns_are_skipped_unless_asked(tmp_path):
+    codes = """
+        - id: REP
+          label: Reporting
+          rules:
+            - keywords: [report]
+        - id: ASK
+          label: Asked about reporting
+          rules:
+            - keywords: [report]
+              where: {speaker: interviewer}
+        - id: ANY
+          label: Anyone
+          rules:
+            - keywords: [timing]
+              where: {speaker: any}
+    """
+    result, _ = coded(tmp_path, codes, EN_TEXT)
+    by_code = {code: sorted(k for k, v in result.items() if code in v)
+               for code in ("REP", "ASK", "ANY")}
+    assert by_code == {"REP": [2, 4], "ASK": [1], "ANY": [3, 4]}
+
+
+def test_never_stem_and_exact_escape_english(tmp_path):
+    result, _ = coded(tmp_path, """
+        - id: TIME
+          label: Time
+          rules:
+            - keywords: [time]
+        - id: TIMING
+          label: Timing
+          rules:
+            - keywords: ["=timing"]
+    """, EN_TEXT)
+    # "timing" is on the never-stem list, so it does not meet "time"
+    assert codes_of(result) == {4: {"TIME", "TIMING"}}
+    assert [h.term for h in result[4]["TIMING"].hits] == ["=timing"]
+    assert [h.term for h in result[4]["TIME"].hits] == ["time"]
+
+
+def test_none_all_min_and_prefix_english(tmp_path):
+    result, _ = coded(tmp_path, """
+        - id: NONE
+          label: Blocked by never
+          rules:
+            - keywords: [report]
+              none: [never]
+        - id: ALL
+          label: Both
+          rules:
+            - all: [visit, report]
+        - id: MIN
+          label: Two reports
+          rules:
+            - keywords: [report]
+              min: 2
+        - id: PREFIX
+          label: Check prefix
+          rules:
+            - keywords: ["check*"]
+    """, EN_TEXT)
+    assert codes_of(result) == {2: {"NONE", "ALL", "MIN"}, 5: {"PREFIX"}}
+
+
+def test_near_respects_its_window_english(tmp_path):
+    text = "A: alpha one two beta.\nA: alpha one two three beta.\n"
+    for within, expected in ((3, {1}), (4, {1, 2})):
+        result, _ = coded(tmp_path, f"""
+            - id: NEAR
+              label: Near
+              rules:
+                - near: [alpha, beta]
+                  within: {within}
+        """, text)
+        assert set(result) == expected
+
+
+def test_patterns_with_lemma_and_anchors_english(tmp_path):
+    result, source = coded(tmp_path, """
+        - id: NEG
+          label: Never had
+          rules:
+            - pattern: [{LOWER: never}, {LEMMA: have}]
+        - id: NUM
+          label: A number
+          rules:
+            - pattern: [{IS_DIGIT: true}, {LOWER: visits}]
+    """, EN_TEXT + "A: We made 12 visits.\n")
+    assert codes_of(result) == {4: {"NEG"}, 6: {"NUM"}}
+    hit = result[4]["NEG"].hits[0]
+    assert (source.text[hit.start:hit.end], hit.kind) == ("never had", "pattern")
+
+
+def test_magnitude_fixed_and_from_words(tmp_path):
+    magnitude = "magnitude:\n  negative: [never, without]\n  positive: [always]\n"
+    result, _ = coded(tmp_path, """
+        - id: TIME
+          label: Time
+          rules:
+            - keywords: [time]
+        - id: REASON
+          label: Reason
+          rules:
+            - keywords: [reason]
+        - id: FIXED
+          label: Fixed
+          rules:
+            - keywords: [visit]
+              magnitude: "+"
+    """, EN_TEXT, magnitude=magnitude)
+    assert result[4]["TIME"].magnitude == "-"      # "never had time"
+    assert result[5]["REASON"].magnitude == "-"    # "without a reason"
+    assert result[2]["FIXED"].magnitude == "+"
+
+
+ID_TEXT = """
+Peneliti: Bagaimana pelaporan kerja sama?
+Informan: Laporan dikirim tiap semester. Semua kegiatan dilaporkan ke Kemendagri.
+Peneliti: Apakah pembinaan dibedakan?
+Informan: Belum dibedakan, materinya sama untuk semua daerah. Tidak ada tindak lanjut.
+Informan: Pemerintah daerah berbeda-beda kapasitasnya, tetapi tidak ada pelatihan.
+"""
+
+
+def test_keywords_match_affixed_forms_indonesian(tmp_path):
+    result, source = coded(tmp_path, """
+        - id: LAP
+          label: Pelaporan
+          rules:
+            - keywords: [lapor]
+        - id: BINA
+          label: Pembinaan
+          rules:
+            - keywords: [bina]
+              where: {speaker: any}
+    """, ID_TEXT, language="id")
+    hits = [source.text[h.start:h.end] for h in result[2]["LAP"].hits]
+    assert hits == ["Laporan", "dilaporkan"]
+    assert codes_of(result) == {2: {"LAP"}, 3: {"BINA"}}
+
+
+def test_exact_escape_and_never_stem_indonesian(tmp_path):
+    result, _ = coded(tmp_path, """
+        - id: BEDA
+          label: Pembedaan (key)
+          rules:
+            - keywords: [beda]
+        - id: DIBEDAKAN
+          label: Dibedakan (exact)
+          rules:
+            - keywords: ["=dibedakan"]
+        - id: PERINTAH
+          label: Perintah
+          rules:
+            - keywords: [perintah]
+    """, ID_TEXT, language="id")
+    # "berbeda-beda" is one token; pemerintah is never stemmed to perintah
+    assert codes_of(result) == {4: {"BEDA", "DIBEDAKAN"}}
+
+
+def test_none_near_question_and_pattern_indonesian(tmp_path):
+    result, _ = coded(tmp_path, """
+        - id: NONE
+          label: Kapasitas tanpa pelatihan
+          rules:
+            - all: [kapasitas, daerah]
+              none: [latih]
+        - id: NEAR
+          label: Materi sama
+          rules:
+            - near: [materi, sama]
+              within: 2
+        - id: STRUCT
+          label: Jawaban tentang pembinaan
+          rules:
+            - question: [bina]
+        - id: TIDAKADA
+          label: Tidak ada
+          rules:
+            - pattern: [{LOWER: tidak}, {NORM: ada}, {NORM: tindak}]
+    """, ID_TEXT, language="id")
+    assert codes_of(result) == {4: {"NEAR", "STRUCT", "TIDAKADA"}, 5: {"STRUCT"}}
+
+
+def test_where_filters_on_source_attributes(tmp_path):
+    codes = """
+        - id: OBS
+          label: Observed reporting
+          rules:
+            - keywords: [report]
+              where: {technique: O}
+    """
+    result, _ = coded(tmp_path, codes, "I report daily.\n", technique="O")
+    assert codes_of(result) == {1: {"OBS"}}
+    result, _ = coded(tmp_path, codes, "I report daily.\n", technique="D")
+    assert result == {}
+
+
+def test_bad_pattern_is_a_codebook_error(tmp_path):
+    from dataclasses import replace
+
+    codebook = load_codebook(make_codebook(tmp_path, """
+        - id: BAD
+          label: Bad
+          rules:
+            - pattern: [{LOWER: fine}]
+    """))
+    code = codebook.codes[0]
+    rule = replace(code.rules[0], pattern=({"LOWER": {"NOPE": 1}},))
+    codebook = replace(codebook, codes=(replace(code, rules=(rule,)),))
+    with pytest.raises(CodebookError) as info:
+        code_segments(segment_source(make_source("A: fine\n")), [make_source("A: fine\n")],
+                      codebook)
+    assert "codes(BAD).rules[0].pattern" in str(info.value)
+
+
+def test_bad_codebook_never_reaches_the_engine(tmp_path):
+    path = make_codebook(tmp_path, """
+        - id: BAD
+          label: Bad
+          rules:
+            - keywrds: [x]
+    """)
+    with pytest.raises(CodebookError, match="keywrds"):
+        load_codebook(path)
+
+
+def test_hit_offsets_point_into_the_source(demo_run):
+    corpus = demo_run.corpus
+    assert corpus.codings
+    for coding in corpus.codings:
+        source = corpus.source_of(coding.segment_id)
+        segment = corpus.segment(coding.segment_id)
+        for hit in coding.hits:
+            assert segment.start <= hit.start < hit.end <= segment.end
+            assert source.text[hit.start:hit.end].strip() == source.text[hit.start:hit.end]

@@ -1,0 +1,153 @@
+"""The engine end to end: jobs and cache give identical results; failures are reported;
+the ``code``, ``explain`` and ``cache`` commands."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import qualcode.engine.code as engine_code
+from qualcode.cache import TokenCache
+from qualcode.cli import main
+from qualcode.codebook import load_codebook
+from qualcode.engine import code_segments
+from qualcode.engine.table import COLUMNS
+from qualcode.errors import Report
+from qualcode.ingest.corpus import load_sources
+from qualcode.project import load_project
+from qualcode.segment import segment_sources
+
+
+@pytest.fixture(scope="module")
+def demo_inputs(repo_root):
+    project = load_project(repo_root)
+    sources = load_sources(project.root, project.sources, project.informants, Report())
+    segments = segment_sources(sources, dict(project.units), project.interviewers)
+    return segments, sources, load_codebook(project.codebook)
+
+
+def test_jobs_and_cache_give_identical_results(demo_inputs, tmp_path, monkeypatch):
+    segments, sources, codebook = demo_inputs
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 3000)  # several batches per source
+    plain = code_segments(segments, sources, codebook)
+    assert plain
+    cache = tmp_path / "cache"
+    cold = code_segments(segments, sources, codebook, cache=cache)
+    entries = TokenCache(cache).info().entries
+    assert entries > len(sources)
+    loads = []
+    original = TokenCache.load
+    monkeypatch.setattr(TokenCache, "load",
+                        lambda self, *a: loads.append(1) or original(self, *a))
+    warm = code_segments(segments, sources, codebook, cache=cache)
+    assert len(loads) == entries
+    two = code_segments(segments, sources, codebook, jobs=2, cache=cache)
+    two_cold = code_segments(segments, sources, codebook, jobs=2)
+    assert plain == cold == warm == two == two_cold
+
+
+def test_a_failing_batch_is_reported_and_the_rest_coded(demo_inputs, monkeypatch):
+    segments, sources, codebook = demo_inputs
+    real = engine_code.match_batch
+
+    def flaky(spec, texts, cache_dir=None):
+        if any("sosialisasi" in t.lower() for t in texts) and texts is not None and \
+                segments[0].text in texts:
+            raise RuntimeError("boom")
+        return real(spec, texts, cache_dir)
+
+    monkeypatch.setattr(engine_code, "match_batch", flaky)
+    report = Report()
+    codings = code_segments(segments, sources, codebook, report=report)
+    first = segments[0].source_id
+    assert [p.message for p in report.errors] == ["could not be coded: RuntimeError: boom"]
+    assert not any(c.segment_id.startswith(first + ":") for c in codings)
+    assert codings
+
+
+WORDS = ["report", "reports", "reported", "visit", "never", "time", "timing", "the", "app",
+         "check", "checked", "no", "phone", "had"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), min_size=1,
+                max_size=8), st.integers(min_value=1, max_value=200))
+def test_batching_never_changes_the_codings(repo_root, monkeypatch, turns, batch):
+    from qualcode.ingest.text import parse_text
+    from qualcode.model import Source
+    from qualcode.segment import segment_source
+
+    codebook = load_codebook(repo_root / "examples" / "english" / "codebook.yaml")
+    text = "".join(f"A: {' '.join(words)}.\n" for words in turns)
+    raw = parse_text(text.encode("utf-8"))
+    source = Source("S", "S.txt", raw.text, raw.turns, has_speakers=raw.has_speakers)
+    segments = segment_source(source)
+    one_by_one = [c for s in segments for c in code_segments([s], [source], codebook)]
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", batch)
+    assert code_segments(segments, [source], codebook) == one_by_one
+
+
+def test_code_command_writes_the_table(repo_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    out = tmp_path / "coded.csv"
+    args = ["code", str(repo_root / "transcripts" / "interviews"), "--codebook",
+            str(repo_root / "codebooks" / "pembinaan-pengawasan-ks.yaml"), "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(frame.columns) == list(COLUMNS)
+    assert len(frame) > 20 and set(frame["technique"]) == {"W"}
+    row = frame.iloc[0]
+    assert row["text"].strip() and row["code_id"] and row["rule"].startswith("rules[")
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 1 and "--force" in again.output
+    forced = CliRunner().invoke(main, args + ["--force", "--no-cache"])
+    assert forced.exit_code == 0
+    assert pd.read_csv(out, encoding="utf-8-sig").equals(frame)
+    info = CliRunner().invoke(main, ["cache", "info", "--user"])
+    assert "entries: 7" in info.output
+    cleared = CliRunner().invoke(main, ["cache", "clear", "--user"])
+    assert "removed 7 entries" in cleared.output
+    assert not (tmp_path / "xdg" / "qualcode").exists()
+
+
+def test_code_command_refuses_a_bad_codebook(tmp_path, repo_root):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("codebook: x\ncodes:\n  - id: A\n    label: A\n    rules:\n"
+                   "      - keywrds: [x]\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(main, ["code", str(repo_root / "transcripts"), "--codebook",
+                                       str(bad), "-o", str(out), "--no-cache"])
+    assert result.exit_code == 1
+    assert "keywrds" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_explain_command_shows_hits_and_rules(demo_copy):
+    result = CliRunner().invoke(main, ["explain", "W-INF-1:t006", str(demo_copy)])
+    assert result.exit_code == 0, result.output
+    assert "dibedakan [beda]" in result.output
+    assert "FIRED  PEMB-DIF" in result.output
+    assert "codes: PEMB-DIF(-)" in result.output
+    wrong = CliRunner().invoke(main, ["explain", "W-INF-1:t6", str(demo_copy)])
+    assert wrong.exit_code == 2 and "did you mean" in wrong.output
+
+
+def test_explain_reports_nearly_fired_rules(demo_copy):
+    from qualcode.engine import explain_segment
+
+    result = explain_segment("W-INF-1:t005", demo_copy)  # the interviewer's question
+    assert result.segment.is_interviewer
+    nearly = [v for v in result.shown() if v.status == "nearly"]
+    assert nearly and all(
+        [c.kind for c in v.conditions if not c.met] == ["where"] for v in nearly)
+    assert result.codings == ()
+
+
+def test_run_uses_the_project_cache(demo_run):
+    cache = demo_run.project.cache_dir
+    assert cache is not None and TokenCache(cache).info().entries > 0
