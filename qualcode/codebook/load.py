@@ -330,7 +330,7 @@ def parse_codebook(doc: Any, file: str, stack: tuple[str, ...] = ()
     codes: list[Code] = []
     if doc.get("codes"):
         _codes(ctx, doc["codes"], None, 0, "codes", codes)
-    elif base is None:
+    elif not doc.get("extends"):
         ctx.error(doc, None, "codes", "no codes", "add a 'codes:' list")
     origin = {c.id: file for c in codes}
     if base is not None:
@@ -360,8 +360,9 @@ def read_codebook(path: Path, stack: tuple[str, ...] = ()
 
 
 def validate_codebook(path: str | Path) -> list[Problem]:
-    """Every problem in a codebook file (errors and warnings), each with its location."""
-    return read_codebook(Path(path))[1]
+    """Every problem in a codebook file (errors and warnings), in file and line order."""
+    problems = read_codebook(Path(path))[1]
+    return sorted(problems, key=lambda p: (p.file != str(path), p.file, p.line or 0))
 
 
 def load_codebook(path: str | Path) -> Codebook:

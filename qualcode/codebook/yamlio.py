@@ -82,8 +82,9 @@ def unsafe_nodes(data: Any, file: str) -> list[Problem]:
                                         hint="write the list out again instead of '*name'"))
                 continue
             seen.add(id(node))
-            items = node.items() if isinstance(node, dict) else enumerate(node)
-            stack.extend((value, node, k) for k, value in items)
+            items = list(node.items() if isinstance(node, dict) else enumerate(node))
+            # Reversed, so that the walk is in document order: the anchor comes first.
+            stack.extend((value, node, k) for k, value in reversed(items))
     problems.sort(key=lambda p: p.line or 0)
     return problems
 
