@@ -19,6 +19,8 @@ from qualcode.export.files import atomic_path
 from qualcode.model import CodedCorpus
 
 DPI = 150
+MAX_ANNOTATED_CELLS = 400
+"""Bigger heatmaps show colour only: numbers would be unreadable (and slow to draw)."""
 TECHNIQUE_COLOURS = {"W": "#1f77b4", "O": "#ff7f0e", "D": "#2ca02c"}
 
 
@@ -37,7 +39,8 @@ def _heat(figure: Figure, grid: list[list[int]], rows: list[str], columns: list[
     axes.set_xticks(range(len(columns)), columns, rotation=45, ha="right", fontsize=8)
     axes.set_yticks(range(len(rows)), rows, fontsize=8)
     top = max((max(r) for r in grid if r), default=0)
-    for i, row in enumerate(grid):
+    small = len(grid) * len(columns) <= MAX_ANNOTATED_CELLS
+    for i, row in enumerate(grid if small else []):
         for j, value in enumerate(row):
             if value:
                 axes.text(j, i, str(value), ha="center", va="center", fontsize=7,
