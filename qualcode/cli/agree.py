@@ -19,7 +19,8 @@ def _rounded(frame):
                                                          else 3))
         elif column.startswith("kappa") or column == "alpha":
             out[column] = out[column].map(lambda v: round(float(v), 3))
-    return out
+    # Undefined figures are empty cells (pandas 3 keeps NaN through astype(str)).
+    return out.astype(object).where(out.notna(), "")
 
 
 @main.command("agree")
