@@ -142,3 +142,25 @@ def test_cli_ingest_json_csv_and_errors(folder):
     result = runner.invoke(main, ["ingest", str(DATA / "answers.csv"), "--text-column",
                                   "answer", "--id-column", "respondent"])
     assert result.exit_code == 0 and "answers-R1" in result.stdout
+
+
+def test_project_spreadsheet_keys_and_ingest_without_paths(tmp_path):
+    from qualcode.project import load_project
+
+    shutil.copy(DATA / "answers.csv", tmp_path / "answers.csv")
+    (tmp_path / "cb.yaml").write_text(
+        "codebook: T\nlanguage: en\ncodes:\n  - id: A\n    label: A\n", encoding="utf-8")
+    (tmp_path / "qualcode.yaml").write_text(
+        "title: Survey\ncodebook: cb.yaml\nunit: sentence\nsources:\n"
+        "  - path: answers.csv\n    text_column: answer\n    id_column: respondent\n"
+        "    attributes: [province]\n", encoding="utf-8")
+    spec = load_project(tmp_path).sources[0]
+    assert (spec.text_column, spec.id_column, spec.attributes, spec.sheet) == (
+        ("answer",), "respondent", ("province",), "")
+    result = CliRunner().invoke(main, ["ingest", "--project", str(tmp_path), "--format",
+                                       "csv", "--segments"])
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.splitlines()
+    assert rows[0].startswith("id,source,unit,start,end,line_start,line_end")
+    assert rows[1].startswith("answers-R1:s001,answers-R1,sentence,0,51,1,1,")
+    assert len(rows) == 1 + 3  # R1: two answers of one sentence each; R2: one

@@ -212,10 +212,18 @@ def load_sources(root: Path, specs: Iterable, informants: Path | None, report: R
                                         used, report))
         if progress:
             progress(1)
-    base = informants.parent if informants else root
+    _report_rows([r for r in rows if id(r) not in matched],
+                 informants.parent if informants else root, table, warn_unused, report)
+    if not sources:
+        raise IngestError("no source could be read", hint="see the problems listed below",
+                          problems=report.errors)
+    return sources
+
+
+def _report_rows(rows: list[InformantRow], base: Path, table: str, warn_unused: bool,
+                 report: Report) -> None:
+    """Warn about informants rows that described no source that was read."""
     for row in rows:
-        if id(row) in matched:
-            continue
         if not (base / row.file).exists():
             report.add(Problem(f"the informants table names '{row.file}', which does not "
                                "exist", file=table, line=row.line, path="file",
@@ -225,7 +233,3 @@ def load_sources(root: Path, specs: Iterable, informants: Path | None, report: R
                                "among the sources", file=table, line=row.line,
                                path="file", severity="warning",
                                hint="add its folder to 'sources' in qualcode.yaml"))
-    if not sources:
-        raise IngestError("no source could be read", hint="see the problems listed below",
-                          problems=report.errors)
-    return sources
