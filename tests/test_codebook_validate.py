@@ -298,3 +298,34 @@ def test_cli_validate_exit_status(tmp_path):
     assert "2 file(s): 2 error(s), 2 warning(s)" in result.output
     result = runner.invoke(main, ["codebook", "validate", str(warn)])
     assert result.exit_code == 0 and "0 error(s), 1 warning(s)" in result.output
+
+
+def test_yaml_round_trip_keeps_comments_and_key_order():
+    from qualcode.codebook.yamlio import dump_yaml, read_yaml
+
+    path = ROOT / "codebooks" / "edwards-iii-id.yaml"
+    doc, problems = read_yaml(path)
+    assert problems == []
+    text = dump_yaml(doc)
+    assert "# Kerangka implementasi kebijakan George C. Edwards III" in text
+    assert list(doc) == ["codebook", "version", "language", "description", "authors",
+                         "magnitude", "codes"]
+    assert text.index("codebook:") < text.index("version:") < text.index("codes:")
+
+
+def test_shipped_codebooks_code_real_sentences():
+    from qualcode.engine import code_segments
+    from qualcode.model import Segment, Source, Turn
+
+    def codes(name: str, text: str) -> list[str]:
+        seg = Segment(id="S:t0", source_id="S", unit="turn", start=0, end=len(text),
+                      line_start=1, line_end=1, text=text)
+        src = Source(id="S", path="s.txt", text=text, turns=(Turn(0, len(text)),))
+        book = load_codebook(ROOT / "codebooks" / name)
+        return [c.code_id for c in code_segments([seg], [src], book)]
+
+    assert codes("edwards-iii-id.yaml", "Anggarannya terbatas, jadi monitoring sekali.") == [
+        "SD-FAS"]
+    assert codes("edwards-iii-en.yaml", "The guidelines are vague.") == ["COM-CLAR"]
+    assert codes("interview-starter-en.yaml", "I have been working as head since 2019.") == [
+        "BG"]
