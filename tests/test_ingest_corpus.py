@@ -26,6 +26,8 @@ def folder(tmp_path) -> Path:
     (src / "empty.txt").write_bytes(b"")
     (src / "fake.txt").write_bytes(b"%PDF-1.4 binary")
     (src / "bad.docx").write_bytes(b"not a zip")
+    (src / "old.rtf").write_text("{\\rtf1 hello}", encoding="utf-8")
+    (src / ".hidden.txt").write_text("P: a\nQ: b\n", encoding="utf-8")
     (src / "informants.csv").write_text(
         "file,informant,role,technique,date,case\n"
         "interview_front.txt,INF-9,Kepala Bagian,W,2024-03-14,Jabar\n"
@@ -45,9 +47,10 @@ def test_folder_with_bad_files_reads_the_rest(folder):
     sources = _load(folder, report)
     assert [s.id for s in sources] == ["call", "interview_front", "notes", "paren_times"]
     skipped = sorted(Path(p.file).name for p in report.errors)
-    assert skipped == ["bad.docx", "empty.txt", "fake.txt"]
+    assert skipped == ["bad.docx", "empty.txt", "fake.txt", "old.rtf"]
     messages = " | ".join(str(p) for p in report.problems)
     assert "fake.txt: this does not look like text (it looks like a PDF file)" in messages
+    assert "old.rtf: unknown file type '.rtf' (supported: .csv, .docx" in messages
     assert "the informants table names 'gone.txt', which does not exist" in messages
     assert "date '14/03/2024' is not YYYY-MM-DD" in messages
 
@@ -130,7 +133,7 @@ def test_cli_ingest_json_csv_and_errors(folder):
     seg = first["segment_list"][1]
     assert (seg["id"], seg["speaker"], seg["text"]) == (
         "interview_front:s002", "Peneliti", "Selamat pagi, Bu.")
-    assert sum(p["severity"] == "error" for p in data["problems"]) == 3
+    assert sum(p["severity"] == "error" for p in data["problems"]) == 4
     assert "skipped:" in result.stderr and "bad.docx" in result.stderr
     result = runner.invoke(main, ["ingest", str(DATA / "notes.md"), "--format", "csv"])
     assert result.stdout.splitlines()[1].startswith("notes,")

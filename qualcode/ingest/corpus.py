@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from qualcode.errors import IngestError, Problem, ProjectError, QualcodeError, Report
-from qualcode.ingest import Part, ReadOptions, read_parts, supported
+from qualcode.ingest import Part, ReadOptions, read_parts
 from qualcode.ingest.textutil import decode
 from qualcode.model import TECHNIQUES, Source
 
@@ -75,7 +75,7 @@ def _expand(root: Path, spec_path: str, skip: Path | None) -> list[Path]:
             root, spec_path = Path(pattern.anchor), str(pattern.relative_to(pattern.anchor))
         found = sorted(p for p in root.glob(spec_path) if p.is_file())
     elif target.is_dir():
-        found = sorted(p for p in target.rglob("*") if p.is_file() and supported(p)
+        found = sorted(p for p in target.rglob("*") if p.is_file()
                        and not p.name.startswith((".", "~$")))
     else:
         return [target]
@@ -165,6 +165,7 @@ def _make_source(found: _Found, part: Part, meta: dict[str, str], root: Path,
 
 def _find(root: Path, specs: Iterable, informants: Path | None,
           rows: list[InformantRow]) -> list[_Found]:
+    """The files the specs name, each with its informants row."""
     base = informants.parent if informants else root
     files: list[_Found] = []
     for spec in specs:
@@ -173,6 +174,7 @@ def _find(root: Path, specs: Iterable, informants: Path | None,
             raise ProjectError(f"no sources found at '{spec.path}'", path="sources",
                                line=getattr(spec, "line", None),
                                hint="put transcripts there or fix the path in qualcode.yaml")
+        # Files of an unknown type are kept: reading them reports them, not a silent skip.
         files.extend(_Found(p, spec, _match_row(p, rows, base)) for p in found)
     return files
 
