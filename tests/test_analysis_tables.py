@@ -228,7 +228,7 @@ def test_conclusion_table(corpus, tables):
                                   "code B1); Different: INF-3")
     b1 = con["B1 Beta one"]
     assert b1["Triangulation status"] == "single technique"
-    assert b1["Verification"] == "single technique; thin evidence (1 segments)"
+    assert b1["Verification"] == "single technique; thin evidence (1 segment)"
     b2 = con["B2 Beta two"]
     assert (b2["Evidence (segment IDs)"], b2["Informants n/N"], b2["Triangulation status"],
             b2["Provisional conclusion"]) == ("—", "0/3", "no evidence",

@@ -78,7 +78,8 @@ def _verification(corpus: CodedCorpus, ev: CodeEvidence, check: TechniqueCheck,
     if check.status in ("single_source", "inconsistent"):
         notes.append(label(check.status, lang))
     if 0 < ev.n < THIN_EVIDENCE:
-        notes.append(f"{label('thin', lang)} ({ev.n} {label('segments', lang).lower()})")
+        noun = label("segments", lang).lower()
+        notes.append(f"{label('thin', lang)} ({ev.n} {noun.rstrip('s') if ev.n == 1 else noun})")
     if len(ev.informants) > 1:
         views = sort_views(corpus, ev)
         if views.different:
