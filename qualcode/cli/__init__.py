@@ -48,6 +48,7 @@ def _register() -> None:
     from qualcode.cli import exchange as _exchange  # noqa: F401
     from qualcode.cli import agree as _agree  # noqa: F401
     from qualcode.cli import evaluate as _evaluate  # noqa: F401
+    from qualcode.cli import explore as _explore  # noqa: F401
     from qualcode.cli import report as _report  # noqa: F401
     from qualcode.cli import review as _review  # noqa: F401
 
