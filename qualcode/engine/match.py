@@ -66,6 +66,11 @@ class Matchers:
         for idx, term in enumerate(spec.terms):
             self._add_term(idx, term)
         self.patterns = [self._matcher(p) for p in spec.patterns]
+        self.anchored: dict[int, list[int]] = {}
+        for p_idx, pattern in enumerate(spec.patterns):
+            for term in pattern.anchors:
+                self.anchored.setdefault(term, []).append(p_idx)
+        self.free = [i for i, p in enumerate(spec.patterns) if not p.anchors]
         self.signs = [(_hashes(vocab, m.negative), _hashes(vocab, m.positive), m.window)
                       for m in spec.magnitudes]
 
@@ -134,11 +139,17 @@ class Matchers:
         return out
 
     def _patterns(self, doc: Doc, ctx: "_Tokens", found) -> tuple[RawHit, ...]:
+        anchors: dict[int, set[int]] = {}
+        for term, s, _ in found:
+            for p_idx in self.anchored.get(term, ()):
+                anchors.setdefault(p_idx, set()).add(s)
+        for p_idx in self.free:
+            anchors[p_idx] = set()
         hits: set[RawHit] = set()
-        for p_idx, (pattern, matcher) in enumerate(zip(self.spec.patterns, self.patterns)):
+        for p_idx, starts in anchors.items():
+            pattern, matcher = self.spec.patterns[p_idx], self.patterns[p_idx]
             if pattern.anchors:
-                anchors = {s for i, s, _ in found if i in pattern.anchors}
-                windows = _windows(sorted(anchors), pattern.longest, ctx.first, ctx.last)
+                windows = _windows(sorted(starts), pattern.longest, ctx.first, ctx.last)
             else:
                 windows = [(ctx.first, ctx.last)] if ctx.last > ctx.first else []
             for w_start, w_end in windows:
