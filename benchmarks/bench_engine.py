@@ -1,0 +1,130 @@
+"""Benchmark the coding engine: words per second, peak memory, and the issue's ratios.
+
+Each measurement runs in a fresh process (so caches in memory do not leak between
+them) over the same generated corpus:
+
+- ``tokenizer``: spaCy's bare pipeline, ``nlp.pipe`` over the segment texts;
+- ``cold``: ``code_segments`` with an empty token cache (it fills the cache);
+- ``warm``: the same with the cache filled;
+- ``jobs1`` / ``jobs2``: without the cache, one and two worker processes.
+
+Pipeline construction (``spacy.blank``) is outside the timed part of every measurement.
+
+    python benchmarks/bench_engine.py --lang en id --words 1000000
+    python benchmarks/bench_engine.py --lang en --words 10000000 --only cold   # memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MODES = ("tokenizer", "cold", "warm", "jobs1", "jobs2")
+
+
+def _inputs(folder: Path):
+    from qualcode.codebook import load_codebook
+    from qualcode.errors import Report
+    from qualcode.ingest.corpus import load_sources
+    from qualcode.project import SourceSpec
+    from qualcode.segment import segment_sources
+
+    codebook = load_codebook(folder / "codebook.yaml")
+    sources = load_sources(folder, [SourceSpec("sources")], None, Report())
+    return codebook, sources, segment_sources(sources)
+
+
+def measure(mode: str, folder: Path) -> dict:
+    """Run one measurement in this process; return its figures."""
+    codebook, sources, segments = _inputs(folder)
+    words = sum(len(s.text.split()) for s in segments)
+    if mode == "tokenizer":
+        import spacy
+
+        nlp = spacy.blank(codebook.language)
+        t0 = time.perf_counter()
+        tokens = sum(len(d) for d in nlp.pipe((s.text for s in segments), batch_size=256))
+        seconds = time.perf_counter() - t0
+        codings = 0
+    else:
+        from qualcode.engine import code_segments
+        from qualcode.language import matching_pipeline
+
+        matching_pipeline(codebook.language)
+        cache = folder / "cache" if mode in ("cold", "warm") else None
+        jobs = 2 if mode == "jobs2" else 1
+        t0 = time.perf_counter()
+        codings = len(code_segments(segments, sources, codebook, jobs=jobs, cache=cache))
+        seconds = time.perf_counter() - t0
+        tokens = 0
+    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return {"mode": mode, "words": words, "segments": len(segments), "seconds": seconds,
+            "words_per_s": words / seconds, "peak_mb": rss / 1024, "codings": codings,
+            "tokens": tokens}
+
+
+def _child(mode: str, folder: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--measure", mode, str(folder)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench(lang: str, words: int, modes: tuple[str, ...], data: Path) -> dict[str, dict]:
+    sys.path.insert(0, str(HERE))
+    from make_corpus import generate
+
+    folder = data / f"{lang}-{words}"
+    if not (folder / "codebook.yaml").exists():
+        generate(lang, words, folder)
+    shutil.rmtree(folder / "cache", ignore_errors=True)
+    results = {}
+    for mode in modes:
+        results[mode] = _child(mode, folder)
+        r = results[mode]
+        print(f"{lang} {mode:9} {r['words']:>10,} words {r['seconds']:7.2f} s "
+              f"{r['words_per_s'] / 1e6:6.3f} M words/s  peak {r['peak_mb']:7.0f} MB  "
+              f"codings {r['codings']:,}", flush=True)
+    return results
+
+
+def ratios(lang: str, r: dict[str, dict]) -> None:
+    def rate(mode: str) -> float:
+        return r[mode]["words_per_s"]
+
+    if "tokenizer" in r and "cold" in r:
+        print(f"{lang} cold / tokenizer throughput: {rate('cold') / rate('tokenizer'):.2f} "
+              "(target >= 0.5)")
+    if "cold" in r and "warm" in r:
+        print(f"{lang} warm speed-up over cold:      {rate('warm') / rate('cold'):.2f} "
+              "(target >= 2)")
+    if "jobs1" in r and "jobs2" in r:
+        print(f"{lang} jobs 2 speed-up over jobs 1:  {rate('jobs2') / rate('jobs1'):.2f} "
+              "(target >= 1.6)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", nargs="+", default=["en", "id"])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--only", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--measure", nargs=2, metavar=("MODE", "FOLDER"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure[0], Path(args.measure[1]))))
+        return
+    for lang in args.lang:
+        ratios(lang, bench(lang, args.words, tuple(args.only), args.data))
+
+
+if __name__ == "__main__":
+    main()
