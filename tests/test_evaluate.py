@@ -114,3 +114,15 @@ def test_cli(pilot, tmp_path):
     assert out.is_file()
     missing = runner.invoke(main, ["evaluate", str(pilot), "--gold", "nope.csv"])
     assert missing.exit_code == 2 and "file not found" in missing.output
+
+
+def test_gold_from_the_project_file(pilot):
+    runner = CliRunner()
+    none = runner.invoke(main, ["evaluate", str(pilot)])
+    assert none.exit_code == 2 and "no gold coding" in none.output
+    project_file = pilot / "qualcode.yaml"
+    project_file.write_text(project_file.read_text("utf-8") + "gold: codings/Bob.csv\n",
+                            encoding="utf-8")
+    result = runner.invoke(main, ["evaluate", str(pilot)])
+    assert result.exit_code == 0, result.output
+    assert "never fires" in result.output

@@ -170,16 +170,33 @@ def evaluation_tables(corpus: CodedCorpus, gold_path: str | Path,
     return evaluate_corpus(corpus, load_gold(gold_path, coder)).tables()
 
 
-def evaluate(project_dir: str | Path, gold_path: str | Path,
+def configured_gold(project) -> Path | None:
+    """The ``gold:`` file named in a project's qualcode.yaml (relative to it), if any."""
+    from qualcode.codebook.yamlio import read_yaml
+
+    doc, _ = read_yaml(project.file)
+    value = doc.get("gold") if isinstance(doc, dict) else None
+    return project.root / str(value) if value else None
+
+
+def evaluate(project_dir: str | Path, gold_path: str | Path | None = None,
              coder: str | None = None) -> Evaluation:
-    """Code a project and compare its rules with the gold coding in ``gold_path``."""
-    from qualcode.errors import Report
+    """Code a project and compare its rules with a gold coding (``gold_path``, else the
+    project's ``gold:`` setting)."""
+    from qualcode.errors import Report, UsageError
     from qualcode.project import load_project
     from qualcode.run import build_corpus
 
     project = load_project(project_dir)
-    gold_file = Path(gold_path)
-    if not gold_file.is_absolute() and not gold_file.exists():
-        gold_file = project.root / gold_file
+    if gold_path is None:
+        gold_file = configured_gold(project)
+        if gold_file is None:
+            raise UsageError("no gold coding to compare with", file=str(project.file),
+                             hint="give --gold FILE, or set 'gold: codings/<coder>.csv' in "
+                                  "qualcode.yaml")
+    else:
+        gold_file = Path(gold_path)
+        if not gold_file.is_absolute() and not gold_file.exists():
+            gold_file = project.root / gold_file
     corpus = build_corpus(project, Report())
     return evaluate_corpus(corpus, load_gold(gold_file, coder))

@@ -19,9 +19,9 @@ def _fmt(frame):
 
 @main.command("evaluate")
 @click.argument("project_dir", default=".", type=click.Path(path_type=Path))
-@click.option("--gold", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--gold", type=click.Path(dir_okay=False, path_type=Path),
               help="A person's coding: a coded CSV (source,start,end,code_id or a coding "
-                   "sheet) or a .qdpx.")
+                   "sheet) or a .qdpx. Default: 'gold:' in qualcode.yaml.")
 @click.option("--coder", help="The user to take from a .qdpx with several coders.")
 @click.option("--show", type=click.Choice(["summary", "errors", "all"]), default="summary",
               show_default=True,
@@ -29,7 +29,7 @@ def _fmt(frame):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write every table to this .xlsx file.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-def evaluate_command(project_dir: Path, gold: Path, coder: str | None, show: str,
+def evaluate_command(project_dir: Path, gold: Path | None, coder: str | None, show: str,
                      output: Path | None, force: bool) -> None:
     """Compare the codebook's rules with a person's coding: precision, recall and F1
     per code over segments, the false positives and misses with their text, and the

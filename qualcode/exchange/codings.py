@@ -110,7 +110,7 @@ def read_coded_csv(path: str | Path) -> CodingSet:
 def from_qdpx(path: str | Path, coder: str | None) -> CodingSet:
     """One user's codings from a ``.qdpx``; ``coder`` may be omitted if only one coded."""
     from qualcode.exchange.qdpx import read_qdpx
-    from qualcode.exchange.project import normalise_text
+    from qualcode.exchange.project import code_ids, normalise_text
 
     project = read_qdpx(path)
     coders = project.coders()
@@ -123,24 +123,14 @@ def from_qdpx(path: str | Path, coder: str | None) -> CodingSet:
         raise UsageError(f"no coder '{coder}' in {path}", file=str(path),
                          hint="coders there: " + (", ".join(coders) or "none"))
     ids = project.source_ids
-    labels = {c.guid: c.name for c in project.codes}
+    codes = code_ids(project.codes)
     texts, maps = {}, {}
     for source in project.sources:
         texts[ids[source.guid]], maps[source.guid] = normalise_text(source.text)
     out = [SpanCoding(ids[c.source], maps[c.source][c.start], maps[c.source][c.end],
-                      _code_id(project, c.code, labels), coder)
+                      codes[c.code], coder)
            for c in project.codings if project.user_name(c.user) == coder]
     return CodingSet(coder, tuple(out), texts)
-
-
-def _code_id(project, guid: str, labels: dict[str, str]) -> str:
-    from qualcode.exchange.project import _code_ids
-
-    cache = getattr(project, "_qualcode_ids", None)
-    if cache is None:
-        cache = _code_ids(project.codes)
-        object.__setattr__(project, "_qualcode_ids", cache)
-    return cache.get(guid, labels.get(guid, guid))
 
 
 def from_project(path: str | Path) -> CodingSet:

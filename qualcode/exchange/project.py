@@ -74,7 +74,9 @@ class ImportSummary:
     problems: tuple[Problem, ...]
 
 
-def _code_ids(codes: tuple[QdpxCode, ...]) -> dict[str, str]:
+def code_ids(codes: tuple[QdpxCode, ...]) -> dict[str, str]:
+    """A qualcode code id for each REFI code GUID: its own id if qualcode wrote it, else
+    one made from its name (upper case, unique)."""
     used: set[str] = set()
     out = {}
     for code in codes:
@@ -233,7 +235,7 @@ def import_qdpx(path: str | Path, folder: str | Path, *, language: str = "en",
         text, mapping = normalise_text(source.text)
         texts[source.guid] = (sid, text, mapping)
         files[source.guid] = f"sources/{sid}.txt"
-    ids = _code_ids(project.codes)
+    ids = code_ids(project.codes)
     codings = _codings(project, texts, ids)
     coder_files = {}
     names: set[str] = set()

@@ -79,8 +79,9 @@ class SafeArchive:
             check_member_name(info.filename, where)
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > self.limits.entry_bytes or ratio > self.limits.ratio \
-                    and info.file_size > CHUNK:
+            # Small entries may compress well (XML does); a high ratio matters when large.
+            bomb = ratio > self.limits.ratio and info.file_size > CHUNK
+            if info.file_size > self.limits.entry_bytes or bomb:
                 raise ExchangeError(
                     f"entry '{info.filename}' would unpack to {info.file_size:,} bytes",
                     file=where, hint="refused as a possible zip bomb")
