@@ -290,3 +290,24 @@ def test_normalise_crlf_offsets():
     assert new == "ab\ncd\nef"
     assert new[mapping[4]:mapping[6]] == "cd"
     assert new[mapping[7]:mapping[9]] == "ef"
+
+
+def test_cli_export(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "a.txt").write_text(
+        "Interviewer: Any reports?\nOfficial: We report every year.\n", encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(
+        "codebook: T\nlanguage: en\ncodes:\n  - id: REP\n    label: Reporting\n"
+        "    rules: [{keywords: [report]}]\n", encoding="utf-8")
+    (tmp_path / "qualcode.yaml").write_text(
+        "codebook: codebook.yaml\nsources: [sources]\ncoder: rules v1\n", encoding="utf-8")
+    out = tmp_path / "t.qdpx"
+    runner = CliRunner()
+    result = runner.invoke(main, ["export", "qdpx", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 coded selections by rules v1" in result.output
+    project = read_qdpx(out)
+    (coding,) = project.codings
+    assert "We report every year." in project.sources[0].text[coding.start:coding.end]
+    again = runner.invoke(main, ["export", "qdpx", str(tmp_path), "-o", str(out)])
+    assert again.exit_code == 1 and "--force" in again.output
