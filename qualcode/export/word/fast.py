@@ -1,8 +1,9 @@
 """Building Word tables fast, straight in WordprocessingML.
 
 python-docx's ``add_row`` and ``table.cell`` slow down badly on big tables (``cell`` is
-quadratic), so a table is built from one template row: each data row is a deep copy of
-it whose cells get their runs written directly with lxml. Column widths are fixed
+quadratic), so the data rows are written as WordprocessingML text and parsed by lxml in
+chunks, which is faster still than deep-copying a template row for each row (the
+"lxml row template" path, measured in docs/performance.md). Column widths are fixed
 (``w:tblLayout`` fixed, ``w:gridCol`` and every ``w:tcW``) so that Word and LibreOffice
 lay out a table of 10,000 rows without measuring its content; header rows repeat on
 every page (``w:tblHeader``) and never split across pages (``w:cantSplit``).
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Mapping, Sequence
+import re
+from typing import Iterator, Mapping, Sequence
 
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt
@@ -23,6 +25,8 @@ HIGHLIGHT = "yellow"
 TWIPS_PER_CM = 567
 MIN_COLUMN_CM = 0.9
 NEED_SHARE = 0.62
+CHUNK_ROWS = 2000
+_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 Piece = tuple[str, str]
 """A stretch of cell text and its look: ``""`` plain, ``"hit"`` a matched term (bold,
@@ -147,14 +151,62 @@ def fill_cell(p, r_pr, pieces: Sequence[Piece]) -> None:
         _write_text(run, text)
 
 
+_INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LOOKS = {"": "", "hit": "<w:b/>", "cite": "<w:i/>"}
+
+
+def _escape(text: str) -> str:
+    text = _INVALID_XML.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _runs_xml(pieces: Sequence[Piece], size_xml: str) -> str:
+    out = []
+    for text, look in pieces:
+        if not text:
+            continue
+        highlight = f'<w:highlight w:val="{HIGHLIGHT}"/>' if look == "hit" else ""
+        body = "<w:br/>".join(f'<w:t xml:space="preserve">{_escape(line)}</w:t>'
+                              for line in text.split("\n"))
+        out.append(f"<w:r><w:rPr>{_LOOKS.get(look, '')}{size_xml}{highlight}</w:rPr>"
+                   f"{body}</w:r>")
+    return "".join(out)
+
+
+def _rows_xml(rows: Sequence[Sequence[Sequence[Piece]]], widths_cm: Sequence[float],
+              font_size: float) -> Iterator[str]:
+    """The ``w:tr`` elements of ``rows`` as text, in chunks (one string per chunk)."""
+    half_points = int(round(font_size * 2))
+    size_xml = f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+    cell_open = [f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{int(w * TWIPS_PER_CM)}"/>'
+                 f'</w:tcPr><w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" '
+                 f'w:lineRule="auto"/></w:pPr>' for w in widths_cm]
+    chunk: list[str] = []
+    for cells in rows:
+        chunk.append("<w:tr>" + "".join(
+            f"{head}{_runs_xml(pieces, size_xml)}</w:p></w:tc>"
+            for head, pieces in zip(cell_open, cells)) + "</w:tr>")
+        if len(chunk) == CHUNK_ROWS:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
+
+
 def add_fast_table(document, header: Sequence[str], rows: Sequence[Sequence[Sequence[Piece]]],
                    widths_cm: Sequence[float], font_size: float = 8):
-    """Append a table: a shaded, repeating header row and ``rows`` of cell pieces."""
-    table = document.add_table(rows=2, cols=max(1, len(header)))
+    """Append a table: a shaded, repeating header row and ``rows`` of cell pieces.
+
+    The data rows are written as WordprocessingML text and parsed in chunks: lxml's
+    parser builds them far faster than creating the elements one call at a time.
+    """
+    from docx.oxml.parser import parse_xml
+
+    table = document.add_table(rows=1, cols=max(1, len(header)))
     table.style = "Table Grid"
     tbl = table._tbl
     _fix_layout(tbl, widths_cm)
-    header_tr, template = tbl.tr_lst
+    header_tr = tbl.tr_lst[0]
     tr_pr = header_tr.get_or_add_trPr()
     _el(tr_pr, "w:cantSplit")
     _el(tr_pr, "w:tblHeader")
@@ -164,16 +216,9 @@ def add_fast_table(document, header: Sequence[str], rows: Sequence[Sequence[Sequ
         p = tc.find(qn("w:p"))
         _compact_paragraph(p)
         fill_cell(p, _run_props(etree.Element("x"), font_size, bold=True), [(name, "")])
-    for tc, width in zip(template.tc_lst, widths_cm):
-        _cell_width(tc, width)
-        _compact_paragraph(tc.find(qn("w:p")))
-    r_pr = _run_props(etree.Element("x"), font_size)
-    for cells in rows:
-        tr = copy.deepcopy(template)
-        for tc, pieces in zip(tr.tc_lst, cells):
-            fill_cell(tc.find(qn("w:p")), r_pr, pieces)
-        tbl.append(tr)
-    tbl.remove(template)
+    for chunk in _rows_xml(rows, widths_cm, font_size):
+        holder = parse_xml(f"<w:tbl {_W_NS}>{chunk}</w:tbl>")
+        tbl.extend(list(holder))
     return table
 
 
