@@ -194,75 +194,86 @@ def _where(review: Review) -> str:
     return f"{review.segment_id} {review.code_id}"
 
 
+class _Applier:
+    """The bookkeeping of ``apply_reviews``: codings kept (once per key) and problems."""
+
+    def __init__(self, known: set[str] | None, file: str):
+        self.known, self.file = known, file
+        self.effective: list[Coding] = []
+        self.keys: set[tuple[str, str]] = set()
+        self.problems: list[Problem] = []
+
+    def keep(self, coding: Coding) -> None:
+        if (coding.segment_id, coding.code_id) not in self.keys:
+            self.keys.add((coding.segment_id, coding.code_id))
+            self.effective.append(coding)
+
+    def warn(self, review: Review, message: str, hint: str) -> None:
+        self.problems.append(Problem(message, file=self.file, path=_where(review),
+                                     severity="warning", hint=hint))
+
+    def moved(self, coding: Coding, review: Review) -> Coding | None:
+        """The coding under its new code, or ``None`` when the code no longer exists."""
+        if self.known is not None and review.new_code not in self.known:
+            self.warn(review, f"recode to '{review.new_code}', which the codebook no longer "
+                      "has; the coding is kept as it was", "review this row again")
+            return None
+        return replace(coding, code_id=review.new_code, coder=review.reviewer or "review")
+
+    def rules_coding(self, coding: Coding, review: Review | None) -> None:
+        if review is not None and review.decision == "reject":
+            return
+        if review is not None and review.decision == "recode" and review.new_code:
+            self.keep(self.moved(coding, review) or coding)
+        else:
+            self.keep(coding)
+
+    def without_coding(self, review: Review, segment_exists: bool) -> Coding | None:
+        """A decision on a coding the rules no longer make: the reviewer's word keeps an
+        accepted or recoded one (returned, for the sheet); a reject needs nothing."""
+        if not segment_exists:
+            self.warn(review, "the segment no longer exists; the decision is kept in the "
+                      "review file but not applied", "was the source renamed or re-segmented?")
+            return None
+        if review.decision not in ("accept", "recode") or (
+                self.known is not None and review.code_id not in self.known):
+            return None
+        coding = Coding(review.segment_id, review.code_id, rule="review",
+                        coder=review.reviewer or "review")
+        if review.decision == "accept":
+            self.keep(coding)
+        elif review.new_code:
+            new = self.moved(coding, review)
+            if new:
+                self.keep(new)
+        return coding
+
+
 def apply_reviews(codings: Sequence[Coding], reviews: Sequence[Review],
                   segments: Sequence[Segment], code_ids: Iterable[str] | None = None,
                   file: str = REVIEW_FILE) -> Applied:
     """Apply stored decisions to the rules' codings (see ``Applied``)."""
-    known = set(code_ids) if code_ids is not None else None
+    applier = _Applier(set(code_ids) if code_ids is not None else None, file)
     texts = {s.id: s.text for s in segments}
     by_key = {(r.segment_id, r.code_id): r for r in reviews}
-    problems: list[Problem] = []
-    effective: list[Coding] = []
-    keys: set[tuple[str, str]] = set()
-    extra: list[Coding] = []
-
-    def keep(coding: Coding) -> None:
-        if (coding.segment_id, coding.code_id) not in keys:
-            keys.add((coding.segment_id, coding.code_id))
-            effective.append(coding)
-
-    def moved(coding: Coding, review: Review) -> Coding | None:
-        if known is not None and review.new_code not in known:
-            problems.append(Problem(f"recode to '{review.new_code}', which the codebook no "
-                                    "longer has; the coding is kept as it was", file=file,
-                                    path=_where(review), severity="warning",
-                                    hint="review this row again"))
-            return None
-        return replace(coding, code_id=review.new_code, coder=review.reviewer or "review")
-
-    matched: set[tuple[str, str]] = set()
     for coding in codings:
-        key = (coding.segment_id, coding.code_id)
-        review = by_key.get(key)
-        matched.add(key)
-        if review is None or review.decision in ("accept", "pending"):
-            keep(coding)
-        elif review.decision == "recode" and review.new_code:
-            keep(moved(coding, review) or coding)
-        elif review.decision == "recode":
-            keep(coding)
-    for review in reviews:
-        if (review.segment_id, review.code_id) in matched:
-            continue
-        if review.segment_id not in texts:
-            problems.append(Problem("the segment no longer exists; the decision is kept in "
-                                    "the review file but not applied", file=file,
-                                    path=_where(review), severity="warning",
-                                    hint="was the source renamed or re-segmented?"))
-            continue
-        if review.decision in ("accept", "recode") and (known is None or review.code_id in known):
-            # The rules no longer make this coding; the reviewer's word keeps it.
-            coding = Coding(review.segment_id, review.code_id, rule="review",
-                            coder=review.reviewer or "review")
-            extra.append(coding)
-            if review.decision == "accept":
-                keep(coding)
-            elif review.new_code:
-                new = moved(coding, review)
-                if new:
-                    keep(new)
+        applier.rules_coding(coding, by_key.get((coding.segment_id, coding.code_id)))
+    made = {(c.segment_id, c.code_id) for c in codings}
+    extra = [applier.without_coding(r, r.segment_id in texts) for r in reviews
+             if (r.segment_id, r.code_id) not in made]
     flagged = tuple(r for r in reviews if r.segment_id in texts and r.text_hash
                     and r.text_hash != text_hash(texts[r.segment_id]))
     for review in flagged:
-        problems.append(Problem("the segment's text changed since this decision",
-                                file=file, path=_where(review), severity="warning",
-                                hint="check the decision again in the coding sheet"))
+        applier.warn(review, "the segment's text changed since this decision",
+                     "check the decision again in the coding sheet")
     changed = {(r.segment_id, r.code_id) for r in flagged}
     order = {s.id: i for i, s in enumerate(segments)}
-    all_codings = sorted(list(codings) + extra, key=lambda c: order.get(c.segment_id, 0))
-    effective.sort(key=lambda c: order.get(c.segment_id, 0))
+    all_codings = sorted(list(codings) + [c for c in extra if c],
+                         key=lambda c: order.get(c.segment_id, 0))
+    effective = sorted(applier.effective, key=lambda c: order.get(c.segment_id, 0))
     shown = tuple(_shown(r, (r.segment_id, r.code_id) in changed) for r in reviews)
-    return Applied(tuple(effective), tuple(all_codings), shown, tuple(problems), flagged)
+    return Applied(tuple(effective), tuple(all_codings), shown, tuple(applier.problems),
+                   flagged)
 
 
 # -- status ---------------------------------------------------------------------------

@@ -12,7 +12,6 @@ every page (``w:tblHeader``) and never split across pages (``w:cantSplit``).
 from __future__ import annotations
 
 import copy
-import math
 import re
 from typing import Iterator, Mapping, Sequence
 
