@@ -36,8 +36,15 @@ def _is_header(row) -> bool:
 
 def _coding_sheet(document):
     return next(t for t in document.tables
-                if [c.text for c in t.rows[0].cells][:2] == ["ID", "Teknik"]
+                if [c.text for c in t.rows[0].cells][:2] == ["ID", "Informan"]
                 and "Tinjauan" in [c.text for c in t.rows[0].cells])
+
+
+def test_printed_coding_sheet_leaves_out_what_the_citation_says(report):
+    _, document = report
+    header = [c.text for c in _coding_sheet(document).rows[0].cells]
+    assert header == ["ID", "Informan", "Kutipan", "Kode", "Tema", "Magnitudo",
+                      "Dikenali oleh", "Tinjauan", "Memo"]
 
 
 def test_headings_follow_the_method(report):

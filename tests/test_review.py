@@ -186,9 +186,9 @@ def _supervise_docx(report: Path, target: Path) -> tuple[list[tuple[str, str]], 
     accept row 3. Returns the (segment, code) keys touched and the recode target."""
     document = docx.Document(str(report))
     table, header = _sheet_rows(document)
-    review, code_id = header.index("Tinjauan"), header.index("ID Kode")
+    review, code = header.index("Tinjauan"), header.index("Kode")
     rows = table.rows[1:4]
-    keys = [(r.cells[0].text, r.cells[code_id].text) for r in rows]
+    keys = [(r.cells[0].text, r.cells[code].text.split(" ", 1)[0]) for r in rows]
     target_code = "PENG-LAP" if keys[1][1] != "PENG-LAP" else "PEMB-SOS"
     for row, word in zip(rows, ["✗", target_code, "ok"]):
         row.cells[review].paragraphs[0].add_run(word)

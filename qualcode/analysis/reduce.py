@@ -9,9 +9,16 @@ import pandas as pd
 from qualcode.analysis.evidence import CodeEvidence, evidence_index
 from qualcode.analysis.labels import label
 from qualcode.analysis.quotes import citation, cited_quote, condense
-from qualcode.model import CodedCorpus, Coding, Review
+from qualcode.model import CodedCorpus, Coding, Review, Segment
 
 QUOTES_PER_CODE = 2
+
+
+def place(segment: Segment, lang: str) -> str:
+    """Lines and character offsets of a segment: ``lines 12–15 [340:910]``."""
+    lines = (str(segment.line_start) if segment.line_start == segment.line_end
+             else f"{segment.line_start}–{segment.line_end}")
+    return f"{label('lines', lang)} {lines} [{segment.start}:{segment.end}]"
 
 
 def coding_sheet(corpus: CodedCorpus) -> pd.DataFrame:
@@ -34,8 +41,7 @@ def coding_sheet(corpus: CodedCorpus) -> pd.DataFrame:
             label("role", lang): source.role,
             label("date", lang): source.date,
             label("quote", lang): condense(segment, coding) + " " + citation(source, segment, lang),
-            label("place", lang): f"{label('lines', lang)} {segment.line_start}–{segment.line_end}"
-                                  f" [{segment.start}:{segment.end}]",
+            label("place", lang): place(segment, lang),
             label("code", lang): f"{coding.code_id} {codebook.code(coding.code_id).label}",
             label("code_id", lang): coding.code_id,
             label("category", lang): (ancestors[1] if len(ancestors) > 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -18,8 +19,9 @@ def run_command(project_dir: Path, force: bool) -> None:
     """Code a project and write its tables and report.
 
     Reads PROJECT_DIR/qualcode.yaml (default: the current folder), codes every source
-    with the codebook, and writes coded_segments.csv, matrices.xlsx, report.docx and
-    run.log into the output folder (default: out/). Sources are never modified.
+    with the codebook, and writes coded_segments.csv, matrices.xlsx, report.docx,
+    run.log, tables/*.csv and charts/*.png into the output folder (default: out/).
+    Sources are never modified.
     """
     from qualcode.run import run
 
@@ -31,5 +33,11 @@ def run_command(project_dir: Path, force: bool) -> None:
         click.echo(f"{problem}", err=True)
     click.echo(f"{len(corpus.sources)} sources, {len(corpus.segments)} segments, "
                f"{len(corpus.codings)} codings")
+    folders: dict[Path, int] = {}
     for path in result.outputs:
-        click.echo(f"wrote {path}")
+        if path.parent == result.project.output_dir:
+            click.echo(f"wrote {path}")
+        else:
+            folders[path.parent] = folders.get(path.parent, 0) + 1
+    for folder, count in folders.items():
+        click.echo(f"wrote {folder}{os.sep} ({count} files)")

@@ -152,8 +152,33 @@ def add_table(document, frame: pd.DataFrame, terms: MatchedTerms | None = None) 
     add_fast_table(document, header, rows, widths, font_size=size)
 
 
+# Coding-sheet columns a reader of the printed report does not need: the citation after
+# each quote already gives technique, informant, date and lines; the code column names it.
+PRINT_DROPS = ("technique", "role", "date", "place", "code_id")
+
+
+def printable(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The coding sheet without columns that repeat what the quote's citation says,
+    and without Category/Coder when they carry no information; other tables as they are."""
+    if name != "coding_sheet" or frame.empty:
+        return frame
+    drop = {label(k, lang) for k in PRINT_DROPS for lang in ("en", "id")}
+    for key in ("category", "coder"):
+        for lang in ("en", "id"):
+            column = label(key, lang)
+            if column in frame.columns and frame[column].nunique() <= 1:
+                drop.add(column)
+    code, category = (next((label(k, lang) for lang in ("en", "id")
+                            if label(k, lang) in frame.columns), None)
+                      for k in ("code", "category"))
+    if code and category and (frame[code].str.split(" ", n=1).str[-1] == frame[category]).all():
+        drop.add(category)
+    return frame[[c for c in frame.columns if c not in drop]]
+
+
 def _table_section(document, state: _State, name: str, frame: pd.DataFrame,
                    terms: MatchedTerms) -> None:
+    frame = printable(name, frame)
     title = _title_of(name, state.language)
     state.section += 1
     state.tables += 1
