@@ -26,9 +26,10 @@ def refi_dir() -> Path:
 
 
 def copy_demo(target: Path) -> Path:
-    """A copy of the demo project (project file, codebooks, transcripts) in ``target``."""
+    """A copy of the demo project (project file, conclusions, codebooks, transcripts)."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "qualcode.yaml", target / "qualcode.yaml")
+    shutil.copy(ROOT / "conclusions.yaml", target / "conclusions.yaml")
     shutil.copytree(ROOT / "codebooks", target / "codebooks")
     shutil.copytree(ROOT / "transcripts", target / "transcripts")
     return target

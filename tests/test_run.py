@@ -104,3 +104,10 @@ def test_other_units_keep_offsets(tmp_path, unit):
         source = result.corpus.source(segment.source_id)
         assert source.text[segment.start:segment.end] == segment.text
         assert segment.unit == unit
+
+
+def test_final_conclusions_are_carried_into_the_conclusion_table(demo_run):
+    table = demo_run.tables["conclusion_table"]
+    final = dict(zip(table["Indikator"].str.split(" ").str[0], table["Kesimpulan akhir"]))
+    assert final["PENG-TL"].startswith("Laporan kerja sama umumnya tidak ditindaklanjuti")
+    assert final["PENG-LAP"] == ""

@@ -54,7 +54,8 @@ def test_demo_run_writes_tables_charts_and_conclusions(demo_run):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "case_meta: needs sources from at least two cases" in (out / "run.log").read_text()
     text = (demo_run.project.root / CONCLUSIONS_FILE).read_text(encoding="utf-8")
-    assert '# Tindak lanjut hasil pengawasan\n"PENG-TL": ""\n' in text
+    # the demo ships its researcher's conclusions: the run reads them, never rewrites them
+    assert '"PENG-TL": |\n  Laporan kerja sama umumnya' in text
     book = load_workbook(out / "matrices.xlsx")
     sheet = book["Tabel kesimpulan"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
