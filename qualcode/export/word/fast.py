@@ -23,7 +23,7 @@ HEADER_FILL = "D9E2F3"
 HIGHLIGHT = "yellow"
 TWIPS_PER_CM = 567
 MIN_COLUMN_CM = 0.9
-NEED_SHARE = 0.62
+NEED_SHARE = 0.8
 CHUNK_ROWS = 2000
 _W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
@@ -54,7 +54,7 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], total_cm
     how much more text they hold (a typical cell's length to the power 0.75 damps long
     quotes, so that the short columns stay readable).
     """
-    char_cm = 0.0205 * font_size
+    char_cm = 0.022 * font_size  # a wide font (DejaVu Sans where Calibri is missing)
     sample = rows[:300]
     need, want = [], []
     for i, name in enumerate(header):
@@ -64,7 +64,7 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], total_cm
                                                    default=2), 9))
         lengths = sorted(len(c) for c in cells) or [0]
         typical = lengths[int(len(lengths) * 0.8)]
-        need.append(max(MIN_COLUMN_CM, (minimum or {}).get(i, 0.0), longest * char_cm + 0.3))
+        need.append(max(MIN_COLUMN_CM, (minimum or {}).get(i, 0.0), longest * char_cm + 0.45))  # + cell margins
         want.append(max(need[-1], max(typical, 1) ** 0.75 * char_cm * 2.5))
     if sum(need) > total_cm * NEED_SHARE:
         # Too many columns for every word to fit: shrink the minimums, keep room for text.
