@@ -206,9 +206,12 @@ def compare(a: CodingSet, b: CodingSet, units: Units) -> AgreementResult:
     table = pd.DataFrame(rows, columns=["code_id", "source", "TU", "A", "B", "both", "TA",
                                         "agreement", "kappa"])
     unit_spans = _units(a, b, units)
-    alphas, pooled_rows, notes, all_marks = {}, [], [], [[], []]
+    alphas: dict[str, float] = {}
+    pooled_rows: list[dict] = []
+    notes: list[str] = []
+    all_marks: list[list[float]] = [[], []]
     for code in codes:
-        marks = [[], []]
+        marks: list[list[float]] = [[], []]
         for source, spans in unit_spans.items():
             marks[0] += _marks(merge(sa.get((code, source), [])), spans)
             marks[1] += _marks(merge(sb.get((code, source), [])), spans)

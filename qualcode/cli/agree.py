@@ -67,7 +67,7 @@ def agree_command(coding_a: str, coding_b: str | None, coders: tuple[str, str] |
     result = agree(coding_a, coding_b, coders=tuple(coders or ()),
                    project=str(project_dir) if project_dir else None)
     table = _rounded(result.by_code if by == "code" else result.by_source)
-    if fmt == "xlsx":
+    if fmt == "xlsx" and output is not None:
         write_xlsx({k: _rounded(v) for k, v in result.tables().items()}, output)
     elif fmt == "csv" and output is not None:
         write_csv(table, output)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -19,6 +19,7 @@ def bar(stage: str, total: int) -> Iterator[Callable[[int], None]]:
     if not enabled():
         yield lambda n: None
         return
-    with click.progressbar(length=total or None, label=stage, file=sys.stderr,
-                           show_pos=True) as progress:
+    progress: Any = click.progressbar(length=total or None, label=stage, file=sys.stderr,
+                                      show_pos=True)
+    with progress:
         yield progress.update

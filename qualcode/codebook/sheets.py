@@ -162,7 +162,7 @@ def read_sheet(path: str | Path) -> tuple[list[dict], list[Problem]]:
     taken: set[str] = set()
     by_label: dict[str, str] = {}
     for number, row in enumerate(rows[1:], start=2):
-        rec = {k: v.strip() for k, v in zip(keys, row) if k}
+        rec: dict[str, Any] = {k: v.strip() for k, v in zip(keys, row) if k}
         label = rec.get("label") or rec.get("id", "")
         if not label:
             continue

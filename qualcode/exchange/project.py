@@ -135,7 +135,8 @@ def _csv(header: list[str], rows: list[dict]) -> str:
 
 def _informants(project: QdpxProject, files: dict[str, str]) -> str:
     case_of = {g: case for case in project.cases for g in case.sources}
-    rows, extra = [], []
+    rows: list[dict[str, str]] = []
+    extra: list[str] = []
     for source in project.sources:
         if source.guid not in files:
             continue

@@ -42,7 +42,7 @@ def _table_records(path: Path) -> list[dict[str, Any]]:
             raise ProjectError(f"the informants table cannot be read "
                                f"({exc.__class__.__name__})", file=str(path),
                                hint="save it again as .xlsx or .csv") from None
-        return frame.to_dict("records")
+        return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
     text = decode(path.read_bytes(), str(path))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")

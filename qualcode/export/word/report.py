@@ -119,7 +119,7 @@ def frame_pieces(frame: pd.DataFrame, terms: MatchedTerms | None
     header = [str(c) for c in frame.columns]
     texts = [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     quotes = quote_columns(header, texts) if terms else set()
-    if not quotes:
+    if not quotes or terms is None:
         return header, texts, [[[(v, "")] for v in row] for row in texts]
     heads = {i: terms.code_in(header[i]) for i in quotes}
     ids = {label("id", lang) for lang in ("en", "id")}
@@ -306,8 +306,7 @@ def _body(document, corpus: CodedCorpus, tables: Mapping[str, pd.DataFrame],
             chapters.append(heading)
     for heading in chapters:
         members = [n for n in names if HEADING_OF.get(_stage_of(n), _stage_of(n)) == heading]
-        first = members[0] if members else None
-        _orient(document, bool(first) and _is_wide(first, tables[first]))
+        _orient(document, bool(members) and _is_wide(members[0], tables[members[0]]))
         _chapter(document, state, label(heading, state.language))
         document.add_paragraph(say(f"intro_{heading}", state.language))
         for name in members:
