@@ -8,7 +8,10 @@ them) over the same generated corpus:
 - ``warm``: the same with the cache filled;
 - ``jobs1`` / ``jobs2``: without the cache, one and two worker processes.
 
-Pipeline construction (``spacy.blank``) is outside the timed part of every measurement.
+Pipeline construction (``spacy.blank``, the lookup table and stemmer) is outside the timed
+part of every measurement. The machine is shared and noisy, so each mode runs ``--repeat``
+times (fresh processes, modes interleaved) and the median run is reported; ratios come
+from those medians.
 
     python benchmarks/bench_engine.py --lang en id --words 1000000
     python benchmarks/bench_engine.py --lang en --words 10000000 --only cold   # memory
@@ -57,7 +60,7 @@ def measure(mode: str, folder: Path) -> dict:
         from qualcode.engine import code_segments
         from qualcode.language import matching_pipeline
 
-        matching_pipeline(codebook.language)
+        matching_pipeline(codebook.language, None)
         cache = folder / "cache" if mode in ("cold", "warm") else None
         jobs = 2 if mode == "jobs2" else 1
         t0 = time.perf_counter()
@@ -77,21 +80,35 @@ def _child(mode: str, folder: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench(lang: str, words: int, modes: tuple[str, ...], data: Path) -> dict[str, dict]:
+def _median(runs: list[dict]) -> dict:
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    out = dict(ordered[len(ordered) // 2])
+    out["peak_mb"] = max(r["peak_mb"] for r in runs)
+    out["all_seconds"] = [round(r["seconds"], 2) for r in runs]
+    return out
+
+
+def bench(lang: str, words: int, modes: tuple[str, ...], data: Path,
+          repeat: int = 1) -> dict[str, dict]:
     sys.path.insert(0, str(HERE))
     from make_corpus import generate
 
     folder = data / f"{lang}-{words}"
     if not (folder / "codebook.yaml").exists():
         generate(lang, words, folder)
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for _ in range(repeat):
+        for mode in modes:
+            if mode == "cold":
+                shutil.rmtree(folder / "cache", ignore_errors=True)
+            runs[mode].append(_child(mode, folder))
     shutil.rmtree(folder / "cache", ignore_errors=True)
     results = {}
     for mode in modes:
-        results[mode] = _child(mode, folder)
-        r = results[mode]
+        r = results[mode] = _median(runs[mode])
         print(f"{lang} {mode:9} {r['words']:>10,} words {r['seconds']:7.2f} s "
               f"{r['words_per_s'] / 1e6:6.3f} M words/s  peak {r['peak_mb']:7.0f} MB  "
-              f"codings {r['codings']:,}", flush=True)
+              f"codings {r['codings']:,}  runs {r['all_seconds']}", flush=True)
     return results
 
 
@@ -116,6 +133,7 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--only", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per mode (median)")
     parser.add_argument("--measure", nargs=2, metavar=("MODE", "FOLDER"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -123,7 +141,7 @@ def main() -> None:
         print(json.dumps(measure(args.measure[0], Path(args.measure[1]))))
         return
     for lang in args.lang:
-        ratios(lang, bench(lang, args.words, tuple(args.only), args.data))
+        ratios(lang, bench(lang, args.words, tuple(args.only), args.data, args.repeat))
 
 
 if __name__ == "__main__":

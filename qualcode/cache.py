@@ -1,7 +1,10 @@
 """A cache of tokenised text, so that re-coding with a revised codebook skips tokenising.
 
-Entries are spaCy ``DocBin`` files keyed by a hash of the texts, the language, the model
-and the pipeline version (``pipeline_signature``): anything that changes tokens or keys
+Entries hold a batch's distinct words, their matching keys, its tokens as indices into
+those words and the tokens' trailing-space flags (``qualcode.engine.match.Batch``: marshal
+and raw arrays, uncompressed, because writing must cost less than tokenising). They are
+keyed by a hash of the texts, the language, the model and the pipeline version
+(``pipeline_signature``): anything that changes tokens or keys
 changes the key, so a stale entry is never read. A project keeps its cache in
 ``.qualcode-cache/`` beside ``qualcode.yaml``; ``qualcode code`` uses the user cache
 folder. Clearing deletes only files laid out the way this module writes them.
@@ -18,7 +21,8 @@ from typing import Sequence
 from qualcode.export.files import atomic_path
 
 PROJECT_CACHE = ".qualcode-cache"
-ENTRY_SUFFIX = ".spacy"
+ENTRY_SUFFIX = ".tok"
+OLD_SUFFIXES = (".spacy",)  # earlier formats, still listed and cleared
 TAG = "CACHEDIR.TAG"
 TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
             "# This folder is a cache written by qualcode; it can be deleted.\n")
@@ -45,7 +49,7 @@ class CacheInfo:
 
 
 class TokenCache:
-    """Tokenised batches of text on disk, one ``DocBin`` file per batch."""
+    """Tokenised batches of text on disk, one file per batch."""
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
@@ -89,7 +93,8 @@ class TokenCache:
         root = self.folder / "docs"
         if not root.is_dir():
             return []
-        return sorted(p for p in root.glob(f"*/*/*{ENTRY_SUFFIX}") if p.is_file())
+        return sorted(p for suffix in (ENTRY_SUFFIX,) + OLD_SUFFIXES
+                      for p in root.glob(f"*/*/*{suffix}") if p.is_file())
 
     def info(self) -> CacheInfo:
         entries = self._entries()

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any, Callable, Iterable
+import re
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import spacy
-from spacy.attrs import NORM, ORTH
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc
 
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 """Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
 
 KEEP: dict[str, frozenset[str]] = {
@@ -64,12 +65,31 @@ def _lookup_table(lang: str) -> Any:
     return lookups.get_table("lemma_lookup")
 
 
+AFFIXED = re.compile(r"^(?:di|ke|se|be|te|me|pe|ku|kau)|^[b-df-hj-np-tv-z](?:er|el|em|in)[aiueo]"
+                     r"|(?:lah|kah|tah|pun|ku|mu|nya|i|kan|an)$")
+"""Every prefix, infix and suffix Sastrawi's rules can strip: a word matching none of them
+(or a root in its dictionary) is its own stem, so the slow rule cascade is skipped."""
+
+
 def _stemmer(lang: str) -> Callable[[str], str] | None:
     if lang != "id":
         return None
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-    return StemmerFactory().create_stemmer(isDev=False).stem
+    cached = StemmerFactory().create_stemmer(isDev=False)
+    inner = getattr(cached, "delegatedStemmer", None)
+    roots = getattr(getattr(inner, "dictionary", None), "words", None)
+    if inner is None or not isinstance(roots, dict):
+        return cached.stem
+
+    def stem(word: str) -> str:
+        if not word.isascii():
+            return cached.stem(word)  # Sastrawi's text filter drops non-ASCII letters
+        if word in roots or not AFFIXED.search(word):
+            return word
+        return inner.stem_word(word)
+
+    return stem
 
 
 class Normaliser:
@@ -82,6 +102,14 @@ class Normaliser:
         self._stem: Callable[[str], str] | None = None
         self._stem_loaded = False
         self._cache: dict[str, str] = {}
+
+    def load(self) -> None:
+        """Load the lookup table and the stemmer now rather than on the first word."""
+        if self._table is None:
+            self._table = _lookup_table(self.lang)
+        if not self._stem_loaded:
+            self._stem = _stemmer(self.lang)
+            self._stem_loaded = True
 
     def _key(self, lower: str) -> str:
         if lower in self.keep or not lower.isalpha():
@@ -130,12 +158,11 @@ def pipeline_signature(lang: str, model: str | None = None) -> str:
 
 
 class MatchingPipeline:
-    """A tokeniser whose tokens carry the matching key as their NORM.
+    """A tokeniser plus the normaliser that gives every token its matching key.
 
-    New word types get their key once, when spaCy creates their lexeme (through the
-    vocabulary's NORM getter), so a token costs nothing extra in Python. Lexemes that
-    existed before the getter was installed (tokenizer exceptions) are fixed per token.
-    ``new_words`` records every word type created since, for prefix terms.
+    spaCy's lexemes are left as they are; keys are computed per word type by the
+    normaliser (cached) and written into the tokens' NORM by ``make_doc`` (one array
+    write per doc), so token patterns on NORM see the key.
     """
 
     def __init__(self, lang: str, model: str | None = None):
@@ -143,30 +170,28 @@ class MatchingPipeline:
         self.model = model
         self.signature = pipeline_signature(lang, model)
         self.norm = Normaliser(lang)
+        self.norm.load()
         self.nlp = spacy.load(model) if model else spacy.blank(lang)
         if model:
             _check_model(self.nlp, model)
-        vocab = self.nlp.vocab
-        self.new_words: list[str] = [lex.orth_ for lex in vocab]
-        self._stale = np.array(sorted(lex.orth for lex in vocab), dtype=np.uint64)
-        vocab.lex_attr_getters[NORM] = self._lexeme_key
+        self.strings = self.nlp.vocab.strings
 
-    def _lexeme_key(self, word: str) -> str:
-        self.new_words.append(word)
-        return self.norm(word)
+    def tokenize(self, text: str) -> Doc:
+        """spaCy's tokens only (NORM not yet the key)."""
+        return self.nlp.make_doc(text)
 
-    def fix(self, doc: Doc) -> Doc:
-        """Give tokens of pre-existing lexemes their key (the others have it already)."""
-        if len(doc) and len(self._stale):
-            orths = doc.to_array(ORTH).astype(np.uint64)
-            for i in np.flatnonzero(np.isin(orths, self._stale)):
-                token = doc[int(i)]
-                token.norm_ = self.norm(token.text)
+    def set_keys(self, doc: Doc, keys: Sequence[str]) -> Doc:
+        """Write ``keys`` (one per token) into the tokens' NORM."""
+        if len(doc):
+            add = self.strings.add
+            ids = np.fromiter((add(k) for k in keys), dtype=np.uint64, count=len(doc))
+            doc.from_array([NORM], ids.reshape(-1, 1))
         return doc
 
     def make_doc(self, text: str) -> Doc:
         """Tokenise one text; every token's NORM is its matching key."""
-        return self.fix(self.nlp.make_doc(text))
+        doc = self.tokenize(text)
+        return self.set_keys(doc, [self.norm(t.text) for t in doc])
 
     def keys(self, words: Iterable[str]) -> list[str]:
         return [self.norm(w) for w in words]
@@ -179,9 +204,13 @@ def _check_model(nlp: Language, model: str) -> None:
         raise ProjectError(f"spaCy pipeline '{model}' has no language", path="pipeline")
 
 
-@functools.lru_cache(maxsize=8)
 def matching_pipeline(lang: str, model: str | None = None) -> MatchingPipeline:
     """The shared matching pipeline for a language (or a named, installed trained one)."""
+    return _matching_pipeline(lang, model or None)
+
+
+@functools.lru_cache(maxsize=8)
+def _matching_pipeline(lang: str, model: str | None) -> MatchingPipeline:
     if model:
         pipeline(lang, model)  # raises a ProjectError when the model is not installed
     return MatchingPipeline(lang, model)

@@ -1,10 +1,12 @@
-"""``code_segments``: batches of segments → matchers (here or in worker processes) → rules.
+"""``code_segments``: batches of segments → matchers → rules, here or in worker processes.
 
 Segments are cut into batches of consecutive segments of one source (about
 ``BATCH_CHARS`` characters each, so the cut never depends on ``jobs``). Each batch is
-tokenised or read from the cache and matched, in this process or a worker's; workers
-receive the texts and return compact hits. The rules then run here, in segment order,
-because structural rules read the interviewer turn before.
+tokenised or read from the cache, matched and coded, in this process or a worker's.
+Workers are forked with the pipeline, the compiled codebook and the segments already
+loaded; a task is a range of segment indices and its result the batch's codings.
+Structural rules read the interviewer turn before a segment: a batch that starts inside
+a source also matches that source's last interviewer turn before it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 from qualcode.engine.match import SegmentMatches, match_batch, matchers_for
 from qualcode.engine.rules import CompiledCodebook, code_context, compile_codebook, context
-from qualcode.engine.spec import MatchSpec
 from qualcode.errors import Problem, QualcodeError, Report
 from qualcode.language import matching_pipeline
 from qualcode.model import Codebook, Coding, Segment, Source
@@ -46,42 +47,76 @@ def batches(segments: Sequence[Segment]) -> list[tuple[int, int]]:
     return out
 
 
-def _worker_init(spec: MatchSpec, cache_dir: str | None) -> None:
-    global _SPEC, _CACHE
-    _SPEC, _CACHE = spec, cache_dir
+class _Job(NamedTuple):
+    """What every batch needs, set once per process (inherited by forked workers)."""
+
+    compiled: CompiledCodebook
+    segments: Sequence[Segment]
+    sources: dict[str, Source]
+    cache_dir: str | None
 
 
-_SPEC: MatchSpec | None = None
-_CACHE: str | None = None
+_JOB: _Job | None = None
 
 
-def _worker(texts: tuple[str, ...]) -> list[SegmentMatches] | str:
-    assert _SPEC is not None
+def _worker_init(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def question_before(segments: Sequence[Segment], ranges: list[tuple[int, int]]
+                    ) -> list[int | None]:
+    """Per batch, the last interviewer turn before it in the same source (if any)."""
+    out: list[int | None] = []
+    last: int | None = None
+    starts = {a for a, _ in ranges}
+    for i, seg in enumerate(segments):
+        if i in starts:
+            prior = segments[last] if last is not None else None
+            out.append(last if prior is not None and prior.source_id == seg.source_id
+                       else None)
+        if seg.is_interviewer:
+            last = i
+    return out
+
+
+def _run(task: tuple[int, int, int | None]) -> list[Coding] | str:
+    """Match and code segments ``[a, b)``; the turn ``q`` gives the first question."""
+    assert _JOB is not None
+    a, b, q = task
+    job = _JOB
+    segments = job.segments[a:b]
+    texts = [s.text for s in segments]
+    if q is not None:
+        texts.insert(0, job.segments[q].text)
     try:
-        return match_batch(_SPEC, texts, _CACHE)
+        found = match_batch(job.compiled.spec, texts, job.cache_dir)
     except QualcodeError:
         raise
     except Exception as exc:  # reported per batch; the other sources go on
         return f"{type(exc).__name__}: {exc}"
+    question = frozenset(h.item for h in found[0].terms) if q is not None else frozenset()
+    return _code_batch(job.compiled, segments, found[1 if q is not None else 0:],
+                       job.sources, question)
 
 
-def _pool(jobs: int, spec: MatchSpec, cache_dir: str | None) -> ProcessPoolExecutor:
-    # fork shares the loaded spaCy and normaliser state with the workers for free
+def _pool(jobs: int, job: _Job) -> ProcessPoolExecutor:
+    # fork shares the loaded spaCy, the matchers and the segments with the workers
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                               initializer=_worker_init, initargs=(spec, cache_dir))
+                               initializer=_worker_init, initargs=(job,))
 
 
-def match_all(spec: MatchSpec, texts: list[tuple[str, ...]], jobs: int,
-              cache_dir: str | None) -> Iterator[list[SegmentMatches] | str]:
-    """Matches for each batch, in order, from this process or ``jobs`` workers."""
-    if jobs <= 1 or len(texts) <= 1:
-        _worker_init(spec, cache_dir)
-        yield from map(_worker, texts)
+def run_all(job: _Job, tasks: list[tuple[int, int, int | None]], jobs: int
+            ) -> Iterator[list[Coding] | str]:
+    """Codings for each batch, in order, from this process or ``jobs`` workers."""
+    if jobs <= 1 or len(tasks) <= 1:
+        _worker_init(job)
+        yield from map(_run, tasks)
         return
-    matchers_for(spec)  # built once here; forked workers inherit it
-    with _pool(min(jobs, len(texts)), spec, cache_dir) as pool:
-        yield from pool.map(_worker, texts, chunksize=1)
+    matchers_for(job.compiled.spec)  # built once here; forked workers inherit it
+    with _pool(min(jobs, len(tasks)), job) as pool:
+        yield from pool.map(_run, tasks, chunksize=1)
 
 
 def code_segments(segments: Sequence[Segment], sources: Sequence[Source],
@@ -92,19 +127,18 @@ def code_segments(segments: Sequence[Segment], sources: Sequence[Source],
     """Apply ``codebook`` to ``segments``; one Coding per (segment, code), stable order.
 
     Args:
-        jobs: worker processes for tokenising and matching (0 means one per CPU).
+        jobs: worker processes for tokenising, matching and coding (0: one per CPU).
         cache: a folder for tokenised batches (``None``: no cache).
         report: where a batch that fails is reported; its segments get no codings.
     """
     compiled = compile_for(codebook, model)
     jobs = jobs if jobs > 0 else os.cpu_count() or 1
     ranges = batches(segments)
-    texts = [tuple(s.text for s in segments[a:b]) for a, b in ranges]
-    cache_dir = str(cache) if cache else None
+    tasks = [(a, b, q) for (a, b), q in zip(ranges, question_before(segments, ranges))]
     by_id = {s.id: s for s in sources}
-    questions: dict[str, frozenset[int]] = {}
+    job = _Job(compiled, segments, by_id, str(cache) if cache else None)
     out: list[Coding] = []
-    for (a, b), result in zip(ranges, match_all(compiled.spec, texts, jobs, cache_dir)):
+    for (a, b, _), result in zip(tasks, run_all(job, tasks, jobs)):
         if isinstance(result, str):
             seg = segments[a]
             problem = Problem(f"could not be coded: {result}",
@@ -113,21 +147,20 @@ def code_segments(segments: Sequence[Segment], sources: Sequence[Source],
                 raise QualcodeError(problem.message, file=problem.file, path=problem.path)
             report.add(problem)
         else:
-            out.extend(_code_batch(compiled, segments[a:b], result, by_id, questions))
+            out.extend(result)
         if progress:
             progress(b - a)
     return out
 
 
 def _code_batch(compiled: CompiledCodebook, segments: Sequence[Segment],
-                matches: list[SegmentMatches], sources: dict[str, Source],
-                questions: dict[str, frozenset[int]]) -> list[Coding]:
+                matches: Sequence[SegmentMatches], sources: dict[str, Source],
+                question: frozenset[int]) -> list[Coding]:
     out: list[Coding] = []
     for segment, found in zip(segments, matches):
-        question = questions.get(segment.source_id, frozenset())
         ctx = context(segment, sources[segment.source_id], found, question)
         if found.terms or found.patterns or question:
             out.extend(code_context(compiled, ctx))
         if segment.is_interviewer:
-            questions[segment.source_id] = frozenset(ctx.terms)
+            question = frozenset(ctx.terms)
     return out

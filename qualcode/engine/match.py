@@ -2,29 +2,39 @@
 
 A batch (consecutive segments of one source) is tokenised as one ``Doc``, the texts
 joined by a blank line, which spaCy keeps as a token of its own so that no phrase runs
-across segments. Terms are found by two PhraseMatchers, one on the matching key (token
-NORM) and one on the lower-cased surface; prefix terms are expanded into the lower-case
-matcher as new word types appear. Token patterns run only in windows around their anchor
-terms. The result per segment is compact tuples, never Docs, so that worker processes
-can return it cheaply and the cache can be used from any process.
+across segments. The batch is then held as arrays: its distinct words (with their keys)
+and every token as an index into them, plus the trailing-space flags (``Batch``). This
+is also what the cache stores, so a warm run needs neither the tokenizer nor a ``Doc``.
+
+Terms are found per word *type*: each distinct word learns once, on first sight, which
+terms can start with it (by key, by lower-cased surface, by prefix); tokens of such
+types are then checked for the rest of the phrase. Token patterns run with spaCy's
+Matcher only in windows around their anchor terms. The result per segment is compact
+tuples, never Docs.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import marshal
+from collections import defaultdict
 from typing import NamedTuple, Sequence
 
-from spacy.attrs import IDX, LOWER, NORM
-from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, DocBin
+import numpy as np
+from spacy.attrs import NORM, ORTH, SPACY
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
 
 from qualcode.cache import TokenCache
-from qualcode.engine.spec import UNBOUNDED, MatchSpec, PatternSpec, pattern_error
+from qualcode.engine.spec import (UNBOUNDED, MatchSpec, PatternSpec, pattern_error,
+                                  required_literals)
 from qualcode.language import MatchingPipeline, matching_pipeline
 
 SEPARATOR = "\n\n"
-CACHE_ATTRS = ["ORTH", "NORM", "SPACY"]
+ENTRY_FORMAT = 1
+Test = tuple[str, str]
+"""A token test of a term: ``("k", key)``, ``("l", lower-case word)`` or ``("p", prefix)``."""
 
 
 class RawHit(NamedTuple):
@@ -51,141 +61,350 @@ class SegmentMatches(NamedTuple):
     tokens: int
 
 
+class WordType(NamedTuple):
+    """What matching needs of one distinct word, computed once per process."""
+
+    word: str
+    key: str
+    lower: str
+    starts: tuple[tuple[int, tuple[Test, ...]], ...]  # (term, tests of the next tokens)
+    signs: str  # per magnitude spec: "-" negative word, "+" positive, "." neither
+    needs: tuple[tuple[int, int], ...]  # (pattern, literal token) this word can fill
+
+
+class Batch:
+    """A tokenised batch: tokens' word types and trailing-space flags.
+
+    Fresh from the tokenizer it holds each token's spaCy orth id (``orths``) and one
+    ``Doc`` per segment (``docs``, for token patterns); from the cache, the distinct words with their keys and each token as an
+    index into them (``words``, ``keys``, ``tok``), which is also what is stored.
+    """
+
+    def __init__(self, spaces: np.ndarray, *, orths: np.ndarray | None = None,
+                 docs: list[Doc | None] | None = None, words: list[str] | None = None,
+                 keys: list[str] | None = None, tok: np.ndarray | None = None):
+        self.spaces, self.orths, self.docs = spaces, orths, docs
+        self.words, self.keys, self.tok = words, keys, tok
+        self.keyed: set[int] = set()
+        self.gtok: np.ndarray | None = None
+
+    def chars(self) -> int:
+        """The length of the text the tokens cover (needs ``words``)."""
+        assert self.words is not None and self.tok is not None
+        lengths = np.fromiter(map(len, self.words), dtype=np.int64, count=len(self.words))
+        counts = np.bincount(self.tok, minlength=len(self.words))
+        return int(lengths @ counts + self.spaces.sum())
+
+    def to_bytes(self) -> bytes:
+        """The cache entry: plain lists and raw arrays, no compression."""
+        assert self.tok is not None
+        return marshal.dumps((ENTRY_FORMAT, self.words, self.keys,
+                              self.tok.astype(np.uint32).tobytes(),
+                              np.packbits(self.spaces).tobytes(), len(self.tok)))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Batch | None:
+        """A batch read back from the cache, or ``None`` if the entry is unusable."""
+        try:
+            fmt, words, keys, tok, spaces, n = marshal.loads(data)
+            if fmt != ENTRY_FORMAT or len(keys) != len(words):
+                return None
+            toks = np.frombuffer(tok, dtype=np.uint32)
+            flags = np.unpackbits(np.frombuffer(spaces, dtype=np.uint8), count=n)
+            if len(toks) != n or (n and int(toks.max()) >= len(words)):
+                return None
+        except (ValueError, EOFError, TypeError):
+            return None
+        return cls(flags, words=list(words), keys=list(keys), tok=toks)
+
+
+class _View(NamedTuple):
+    """A batch resolved to this process's word types, as plain lists."""
+
+    batch: Batch
+    gtok: np.ndarray  # global type id per token
+    tok: list[int]
+    idx: list[int]
+    lengths: list[int]
+    signed: list[bool]
+
+
 class Matchers:
-    """The matchers for one ``MatchSpec``, built once per process."""
+    """The term index and pattern matchers for one ``MatchSpec``, built once per process.
+
+    Word types get a process-wide id on first sight; per-type facts are kept in lists
+    (``types``) and numpy arrays (``_has``: can start a term, ``_len``, ``_signed``:
+    is a magnitude word, ``_keyid``: the key's string id), so a batch maps its tokens
+    to them with one array lookup.
+    """
 
     def __init__(self, spec: MatchSpec, pipe: MatchingPipeline):
         self.spec, self.pipe = spec, pipe
-        vocab = pipe.nlp.vocab
-        self.by_norm = PhraseMatcher(vocab, attr="NORM")
-        self.by_lower = PhraseMatcher(vocab, attr="LOWER")
-        self.term_of: dict[int, int] = {}
-        self.prefixes: list[tuple[int, list[str], str]] = []
-        self._expanded: set[tuple[int, str]] = set()
-        self._cursor = 0
+        self.by_key: dict[str, list[tuple[int, tuple[Test, ...]]]] = defaultdict(list)
+        self.by_lower: dict[str, list[tuple[int, tuple[Test, ...]]]] = defaultdict(list)
+        self.prefixes: list[tuple[str, tuple[int, tuple[Test, ...]]]] = []
         for idx, term in enumerate(spec.terms):
-            self._add_term(idx, term)
-        self.patterns = [self._matcher(p) for p in spec.patterns]
+            tests = self._tests(term)
+            if tests:
+                (kind, value), entry = tests[0], (idx, tuple(tests[1:]))
+                if kind == "p":
+                    self.prefixes.append((value, entry))
+                else:
+                    (self.by_key if kind == "k" else self.by_lower)[value].append(entry)
+        vocab = pipe.nlp.vocab
+        self.anchored_matcher = Matcher(vocab, validate=True)
+        self.label_of: dict[int, int] = {}
+        self.free: list[tuple[int, Matcher]] = []
         self.anchored: dict[int, list[int]] = {}
         for p_idx, pattern in enumerate(spec.patterns):
+            if pattern.anchors:
+                label = f"qualcode-pattern-{p_idx}"
+                self._add_pattern(self.anchored_matcher, label, pattern)
+                self.label_of[vocab.strings.add(label)] = p_idx
+            else:
+                self.free.append((p_idx, self._add_pattern(Matcher(vocab, validate=True),
+                                                           "pattern", pattern)))
             for term in pattern.anchors:
                 self.anchored.setdefault(term, []).append(p_idx)
-        self.free = [i for i, p in enumerate(spec.patterns) if not p.anchors]
-        self.signs = [(_hashes(vocab, m.negative), _hashes(vocab, m.positive), m.window)
+        self.need_groups: list[list[tuple[str, frozenset[str]]]] = [
+            required_literals(json.loads(p.pattern))[1:] if p.anchors else []
+            for p in spec.patterns]
+        self.needs_by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.needs_by_lower: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for p_idx, groups in enumerate(self.need_groups):
+            for g, (kind, values) in enumerate(groups):
+                for value in values:
+                    (self.needs_by_key if kind == "k" else self.needs_by_lower)[value].append(
+                        (p_idx, g))
+        self.signs = [(frozenset(w.lower() for w in m.negative),
+                       frozenset(w.lower() for w in m.positive), m.window)
                       for m in spec.magnitudes]
+        self.types: list[WordType] = []
+        self._known = np.zeros(0, dtype=np.uint64)  # sorted orth ids, and their types:
+        self._known_ids = np.zeros(0, dtype=np.int64)
+        self._recent: dict[int, int] = {}  # orth → type, not yet merged into _known
+        self._by_word: dict[str, int] = {}
+        self._new: list[tuple[bool, int, bool, int, bool]] = []
+        self._has = np.zeros(0, dtype=bool)
+        self._needy = np.zeros(0, dtype=bool)
+        self._len = np.zeros(0, dtype=np.int64)
+        self._signed = np.zeros(0, dtype=bool)
+        self._keyid = np.zeros(0, dtype=np.uint64)
 
-    def _label(self, idx: int) -> str:
-        label = f"qualcode-term-{idx}"
-        self.term_of[self.pipe.nlp.vocab.strings.add(label)] = idx
-        return label
-
-    def _add_term(self, idx: int, term) -> None:
-        doc = self.pipe.make_doc(term.text)
+    def _tests(self, term) -> list[Test]:
+        doc = self.pipe.tokenize(term.text)
         words = [t for t in doc if not t.is_space]
         if not words:
-            return
+            return []
         if term.mode == "prefix":
-            self.prefixes.append((idx, [t.lower_ for t in words[:-1]], words[-1].lower_))
-            return
-        matcher = self.by_norm if term.mode == "norm" else self.by_lower
-        matcher.add(self._label(idx), [doc])
+            return [("l", t.lower_) for t in words[:-1]] + [("p", words[-1].lower_)]
+        if term.mode == "norm":
+            return [("k", self.pipe.norm(t.text)) for t in doc]
+        return [("l", t.lower_) for t in doc]
 
-    def _matcher(self, pattern: PatternSpec) -> Matcher:
-        matcher = Matcher(self.pipe.nlp.vocab, validate=True)
+    def _add_pattern(self, matcher: Matcher, label: str, pattern: PatternSpec) -> Matcher:
         try:
-            matcher.add("pattern", [json.loads(pattern.pattern)])
+            matcher.add(label, [json.loads(pattern.pattern)])
         except (ValueError, KeyError, TypeError) as exc:
             raise pattern_error(self.spec, pattern, exc) from exc
         return matcher
 
-    def expand_prefixes(self) -> None:
-        """Add the word types seen since last time that start like a prefix term."""
-        words = self.pipe.new_words
-        if not self.prefixes or self._cursor == len(words):
-            self._cursor = len(words)
-            return
-        starts = tuple(p for _, _, p in self.prefixes)
-        vocab = self.pipe.nlp.vocab
-        for word in words[self._cursor:]:
-            lower = word.lower()
-            if not lower.startswith(starts):
-                continue
-            for idx, head, prefix in self.prefixes:
-                if lower.startswith(prefix) and (idx, lower) not in self._expanded:
-                    self._expanded.add((idx, lower))
-                    self.by_lower.add(self._label(idx), [Doc(vocab, words=head + [lower])])
-        self._cursor = len(words)
+    def _add_type(self, word: str, key: str | None) -> int:
+        lower = word.lower()
+        if key is None:
+            key = self.pipe.norm(word)
+        starts = self.by_key.get(key, []) + self.by_lower.get(lower, [])
+        starts += [entry for prefix, entry in self.prefixes if lower.startswith(prefix)]
+        signs = "".join("-" if lower in neg or key in neg else
+                        "+" if lower in pos or key in pos else "." for neg, pos, _ in self.signs)
+        needs = tuple(self.needs_by_key.get(key, []) + self.needs_by_lower.get(lower, []))
+        tid = len(self.types)
+        self.types.append(WordType(word, key, lower, tuple(starts), signs, needs))
+        self._by_word[word] = tid
+        self._new.append((bool(starts), len(word), signs.strip(".") != "",
+                          self.pipe.strings.add(key), bool(needs)))
+        return tid
 
-    def match(self, doc: Doc, starts: Sequence[int], ends: Sequence[int]
+    def _from_orths(self, orths: np.ndarray) -> np.ndarray:
+        """Type ids for orth ids: one sorted-array lookup, Python only for the unknown."""
+        known = self._known
+        if len(known):
+            pos = np.minimum(np.searchsorted(known, orths), len(known) - 1)
+            hit = known[pos] == orths
+            ids = np.where(hit, self._known_ids[pos], -1)
+        else:
+            hit, ids = np.zeros(len(orths), dtype=bool), np.full(len(orths), -1)
+        if not hit.all():
+            miss = ~hit
+            unknown, inv = np.unique(orths[miss], return_inverse=True)
+            strings, by_word, recent = self.pipe.strings, self._by_word, self._recent
+            found = []
+            for orth in unknown.tolist():
+                tid = recent.get(orth)
+                if tid is None:
+                    word = strings[orth]
+                    tid = by_word.get(word)
+                    recent[orth] = tid = self._add_type(word, None) if tid is None else tid
+                found.append(tid)
+            ids[miss] = np.array(found, dtype=np.int64)[inv.reshape(-1)]
+            if len(recent) > max(2048, len(known) // 8):
+                merged = np.concatenate([known, np.array(list(recent), dtype=np.uint64)])
+                order = np.argsort(merged, kind="stable")
+                self._known = merged[order]
+                self._known_ids = np.concatenate([
+                    self._known_ids, np.array(list(recent.values()), dtype=np.int64)])[order]
+                recent.clear()
+        return ids
+
+    def resolve(self, batch: Batch) -> np.ndarray:
+        """The process-wide type id of each token of the batch."""
+        if batch.orths is not None:
+            ids = self._from_orths(batch.orths)
+        else:
+            assert batch.words is not None and batch.keys is not None and batch.tok is not None
+            get = self._by_word.get
+            local = [get(w, -1) for w in batch.words]
+            for n, tid in enumerate(local):
+                if tid < 0:
+                    local[n] = self._add_type(batch.words[n], batch.keys[n])
+            ids = np.array(local, dtype=np.int64)[batch.tok]
+        if self._new:
+            has, length, signed, keyid, needy = zip(*self._new)
+            self._has = np.concatenate([self._has, np.array(has, dtype=bool)])
+            self._len = np.concatenate([self._len, np.array(length, dtype=np.int64)])
+            self._signed = np.concatenate([self._signed, np.array(signed, dtype=bool)])
+            self._keyid = np.concatenate([self._keyid, np.array(keyid, dtype=np.uint64)])
+            self._needy = np.concatenate([self._needy, np.array(needy, dtype=bool)])
+            self._new = []
+        return ids
+
+    def storable(self, batch: Batch, gtok: np.ndarray) -> Batch:
+        """``batch`` with its distinct words, keys and local token indices filled in."""
+        if batch.tok is None:
+            ids, inv = np.unique(gtok, return_inverse=True)
+            types = [self.types[t] for t in ids.tolist()]
+            batch.words = [t.word for t in types]
+            batch.keys = [t.key for t in types]
+            batch.tok = inv.reshape(-1).astype(np.uint32)
+        return batch
+
+    def match(self, batch: Batch, starts: Sequence[int], ends: Sequence[int]
               ) -> list[SegmentMatches]:
-        """Matches per segment; ``starts``/``ends`` are the segments' char spans in doc."""
-        self.expand_prefixes()
-        arr = doc.to_array([IDX, LOWER, NORM])
-        idx, lowers, norms = (arr[:, i].tolist() for i in range(3))
-        bounds = [(bisect.bisect_left(idx, s), bisect.bisect_left(idx, e))
-                  for s, e in zip(starts, ends)]
-        found: list[list[tuple[int, int, int]]] = [[] for _ in bounds]
-        tok_starts = [b[0] for b in bounds]
-        for match_id, s, e in self.by_norm(doc) + self.by_lower(doc):
-            seg = bisect.bisect_right(tok_starts, s) - 1
-            if seg >= 0 and e <= bounds[seg][1]:
-                found[seg].append((self.term_of[match_id], s, e))
+        """Matches per segment; ``starts``/``ends`` are the segments' char spans."""
+        gtok = self.resolve(batch)
+        batch.gtok = gtok
+        if batch.docs is None:
+            batch.docs = [None] * len(starts)
+        lengths = self._len[gtok]
+        step = lengths + batch.spaces
+        idx = np.cumsum(step) - step
+        types, tok = self.types, gtok.tolist()
+        firsts = np.searchsorted(idx, starts, "left").tolist()
+        lasts = np.searchsorted(idx, ends, "left").tolist()
+        found: list[list[tuple[int, int, int]]] = [[] for _ in firsts]
+        for p in np.flatnonzero(self._has[gtok]).tolist():
+            for term, rest in types[tok[p]].starts:
+                if rest and not _follows(types, tok, p + 1, rest):
+                    continue
+                seg, e = bisect.bisect_right(firsts, p) - 1, p + 1 + len(rest)
+                if seg >= 0 and e <= lasts[seg]:
+                    found[seg].append((term, p, e))
+        filled: dict[int, set[tuple[int, int]]] = defaultdict(set)
+        for p in np.flatnonzero(self._needy[gtok]).tolist():
+            seg = bisect.bisect_right(firsts, p) - 1
+            if seg >= 0 and p < lasts[seg]:
+                filled[seg].update(types[tok[p]].needs)
+        view = _View(batch, gtok, tok, idx.tolist(), lengths.tolist(),
+                     self._signed[gtok].tolist())
         out = []
-        for seg, (first, last) in enumerate(bounds):
-            ctx = _Tokens(doc, idx, lowers, norms, first, last, starts[seg])
-            terms = tuple(sorted(self._raw(ctx, i, s, e) for i, s, e in found[seg]))
-            pats = self._patterns(doc, ctx, found[seg])
+        for seg, (first, last) in enumerate(zip(firsts, lasts)):
+            terms = tuple(sorted(self._raw(view, i, s, e, first, starts[seg])
+                                 for i, s, e in found[seg]))
+            pats = self._patterns(view, seg, found[seg], filled.get(seg, set()), first,
+                                  last, starts[seg])
             out.append(SegmentMatches(terms, pats, last - first))
         return out
 
-    def _patterns(self, doc: Doc, ctx: "_Tokens", found) -> tuple[RawHit, ...]:
-        anchors: dict[int, set[int]] = {}
+    def _doc(self, view: _View, seg: int, first: int, last: int) -> Doc:
+        """Segment ``seg`` as a Doc whose NORMs are the keys (for token patterns)."""
+        batch = view.batch
+        assert batch.docs is not None
+        doc = batch.docs[seg]
+        if doc is None:
+            doc = batch.docs[seg] = Doc(
+                self.pipe.nlp.vocab, words=[self.types[t].word for t in view.tok[first:last]],
+                spaces=batch.spaces[first:last].astype(bool).tolist())
+        if seg not in batch.keyed:
+            if last > first:
+                doc.from_array([NORM], self._keyid[view.gtok[first:last]].reshape(-1, 1))
+            batch.keyed.add(seg)
+        return doc
+
+    def _patterns(self, view: _View, seg: int, found, filled: set[tuple[int, int]],
+                  first: int, last: int, base: int) -> tuple[RawHit, ...]:
+        """Pattern matches of one segment: anchored ones near their anchors' hits.
+
+        A pattern is tried only when the segment holds, besides its anchor, a word for
+        each of its other literal tokens (``filled``). All anchored patterns run as one
+        Matcher over the union of their windows; a match counts only inside its own
+        pattern's windows.
+        """
+        at: dict[int, set[int]] = {}
         for term, s, _ in found:
             for p_idx in self.anchored.get(term, ()):
-                anchors.setdefault(p_idx, set()).add(s)
-        for p_idx in self.free:
-            anchors[p_idx] = set()
+                at.setdefault(p_idx, set()).add(s)
+        for p_idx in list(at):
+            if any((p_idx, g) not in filled for g in range(len(self.need_groups[p_idx]))):
+                del at[p_idx]
         hits: set[RawHit] = set()
-        for p_idx, starts in anchors.items():
-            pattern, matcher = self.spec.patterns[p_idx], self.patterns[p_idx]
-            if pattern.anchors:
-                windows = _windows(sorted(starts), pattern.longest, ctx.first, ctx.last)
-            else:
-                windows = [(ctx.first, ctx.last)] if ctx.last > ctx.first else []
-            for w_start, w_end in windows:
-                for _, s, e in matcher(doc[w_start:w_end]):
-                    hits.add(self._raw(ctx, p_idx, w_start + s, w_start + e))
+        if at:
+            own = {p: _windows(sorted(s), self.spec.patterns[p].longest, first, last)
+                   for p, s in at.items()}
+            union = _merge(sorted(w for ws in own.values() for w in ws))
+            doc = self._doc(view, seg, first, last)
+            for u_start, u_end in union:
+                for label, s, e in self.anchored_matcher(doc[u_start - first:u_end - first]):
+                    p_idx, s, e = self.label_of[label], u_start + s, u_start + e
+                    if any(a <= s and e <= b for a, b in own.get(p_idx, ())):
+                        hits.add(self._raw(view, p_idx, s, e, first, base))
+        if self.free and last > first:
+            doc = self._doc(view, seg, first, last)
+            for p_idx, matcher in self.free:
+                for _, s, e in matcher(doc):
+                    hits.add(self._raw(view, p_idx, first + s, first + e, first, base))
         return tuple(sorted(hits))
 
-    def _raw(self, ctx: "_Tokens", item: int, s: int, e: int) -> RawHit:
-        start = ctx.idx[s] - ctx.base
-        end = ctx.idx[e - 1] + len(ctx.doc[e - 1]) - ctx.base
-        signs = "".join(_sign(ctx, s, neg, pos, window) for neg, pos, window in self.signs)
-        return RawHit(item, s - ctx.first, e - ctx.first, start, end, signs)
+    def _raw(self, view: _View, item: int, s: int, e: int, first: int,
+             base: int) -> RawHit:
+        start = view.idx[s] - base
+        end = view.idx[e - 1] + view.lengths[e - 1] - base
+        signs = ""
+        for m, (_, _, window) in enumerate(self.signs):
+            lo = max(first, s - window)
+            if not any(view.signed[lo:s]):
+                signs += "."
+                continue
+            marks = {self.types[view.tok[i]].signs[m] for i in range(lo, s)}
+            signs += "-" if "-" in marks else "+" if "+" in marks else "."
+        return RawHit(item, s - first, e - first, start, end, signs)
 
 
-class _Tokens(NamedTuple):
-    doc: Doc
-    idx: list[int]
-    lowers: list[int]
-    norms: list[int]
-    first: int
-    last: int
-    base: int
-
-
-def _hashes(vocab, words: Sequence[str]) -> frozenset[int]:
-    return frozenset(vocab.strings.add(w.lower()) for w in words)
-
-
-def _sign(ctx: _Tokens, tok: int, neg: frozenset[int], pos: frozenset[int],
-          window: int) -> str:
-    before = range(max(ctx.first, tok - window), tok)
-    if any(ctx.lowers[i] in neg or ctx.norms[i] in neg for i in before):
-        return "-"
-    if any(ctx.lowers[i] in pos or ctx.norms[i] in pos for i in before):
-        return "+"
-    return "."
+def _follows(types: list[WordType], tok: list[int], at: int, tests: tuple[Test, ...]
+             ) -> bool:
+    """Whether the tokens from ``at`` on pass ``tests`` (the rest of a phrase)."""
+    if at + len(tests) > len(tok):
+        return False
+    for n, (kind, value) in enumerate(tests):
+        word = types[tok[at + n]]
+        if kind == "k":
+            ok = word.key == value
+        elif kind == "l":
+            ok = word.lower == value
+        else:
+            ok = word.lower.startswith(value)
+        if not ok:
+            return False
+    return True
 
 
 def _windows(anchors: list[int], longest: int, first: int, last: int
@@ -196,6 +415,17 @@ def _windows(anchors: list[int], longest: int, first: int, last: int
     out: list[tuple[int, int]] = []
     for a in anchors:
         start, end = max(first, a - longest + 1), min(last, a + longest)
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted windows with the overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for start, end in windows:
         if out and start <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], end))
         else:
@@ -216,24 +446,33 @@ def matchers_for(spec: MatchSpec) -> Matchers:
     return found
 
 
-def _tokenise(pipe: MatchingPipeline, text: str, texts: Sequence[str],
-              cache: TokenCache | None) -> Doc:
+def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
+    """Tokenise each text with spaCy; hold them as one ``Batch`` of orth ids, the texts
+    separated by a ``SEPARATOR`` token (spaCy is slower on one long joined text)."""
+    tokenizer = pipe.nlp.tokenizer
+    docs = [tokenizer(text) for text in texts]
+    sep = np.array([[pipe.strings.add(SEPARATOR), 0]], dtype=np.uint64)
+    parts: list[np.ndarray] = []
+    for doc in docs:
+        if parts:
+            parts.append(sep)
+        parts.append(doc.to_array([ORTH, SPACY]).reshape(-1, 2))
+    arr = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.uint64)
+    return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0], docs=list(docs))
+
+
+def _batch(pipe: MatchingPipeline, text: str, texts: Sequence[str],
+           cache: TokenCache | None) -> tuple[Batch, str | None]:
+    """The batch from the cache, or tokenised (with the cache key to store it under)."""
     if cache is None:
-        return pipe.make_doc(text)
+        return tokenise(pipe, texts), None
     key = TokenCache.key(pipe.signature, texts)
     data = cache.load(pipe.signature, key)
     if data is not None:
-        try:
-            doc = next(iter(DocBin().from_bytes(data).get_docs(pipe.nlp.vocab)))
-            if doc.text == text:
-                return doc
-        except (ValueError, KeyError, StopIteration, OSError):
-            pass  # an unreadable entry is simply redone
-    doc = pipe.make_doc(text)
-    store = DocBin(attrs=CACHE_ATTRS, store_user_data=False)
-    store.add(doc)
-    cache.save(pipe.signature, key, store.to_bytes())
-    return doc
+        batch = Batch.from_bytes(data)
+        if batch is not None and batch.chars() == len(text):
+            return batch, None
+    return tokenise(pipe, texts), key
 
 
 def match_batch(spec: MatchSpec, texts: Sequence[str], cache_dir: str | None = None
@@ -246,6 +485,9 @@ def match_batch(spec: MatchSpec, texts: Sequence[str], cache_dir: str | None = N
         starts.append(pos)
         ends.append(pos + len(text))
         pos += len(text) + len(SEPARATOR)
-    doc = _tokenise(matchers.pipe, SEPARATOR.join(texts), texts, cache)
-    return matchers.match(doc, starts, ends)
-
+    batch, store = _batch(matchers.pipe, SEPARATOR.join(texts), texts, cache)
+    found = matchers.match(batch, starts, ends)
+    if cache is not None and store is not None:
+        batch = matchers.storable(batch, batch.gtok)
+        cache.save(matchers.pipe.signature, store, batch.to_bytes())
+    return found

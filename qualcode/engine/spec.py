@@ -112,6 +112,22 @@ def _required(spec: Mapping[str, Any]) -> bool:
     return op in ("", "+")
 
 
+def required_literals(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
+    """Per required token with literal values: ``("k", keys)`` or ``("l", lower words)``.
+
+    Read from a normalised pattern (NORM values are keys). A match needs a token
+    passing each entry, which lets the engine skip patterns that cannot match.
+    """
+    out = []
+    for spec in pattern:
+        if _required(spec):
+            terms = _literal(spec)
+            if terms:
+                kind = "k" if terms[0].mode == "norm" else "l"
+                out.append((kind, frozenset(t.text for t in terms)))
+    return out
+
+
 def _anchor_terms(pattern: list[dict]) -> list[Term]:
     """The literal words of the first required token that has any."""
     for spec in pattern:
