@@ -20,6 +20,7 @@ import spacy
 from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 PIPELINE_VERSION = "3"
 """Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
@@ -160,9 +161,11 @@ def pipeline_signature(lang: str, model: str | None = None) -> str:
 class MatchingPipeline:
     """A tokeniser plus the normaliser that gives every token its matching key.
 
-    spaCy's lexemes are left as they are; keys are computed per word type by the
-    normaliser (cached) and written into the tokens' NORM by ``make_doc`` (one array
-    write per doc), so token patterns on NORM see the key.
+    Matching reads only the tokens' text, so the tokenizer's vocabulary computes no
+    lexical attributes (``IS_ALPHA``, ``SHAPE`` … cost a Python call each per new word
+    type). Docs that token patterns read are rebuilt from the words in ``vocab``,
+    which has every attribute. Keys are computed per word type by the normaliser
+    (cached) and written into the tokens' NORM (one array write per doc).
     """
 
     def __init__(self, lang: str, model: str | None = None):
@@ -174,23 +177,29 @@ class MatchingPipeline:
         self.nlp = spacy.load(model) if model else spacy.blank(lang)
         if model:
             _check_model(self.nlp, model)
-        self.strings = self.nlp.vocab.strings
+        lean = self.nlp.vocab
+        self.vocab = Vocab(lex_attr_getters=dict(lean.lex_attr_getters), lookups=lean.lookups,
+                           writing_system=lean.writing_system)
+        lean.lex_attr_getters = {}
+        self.strings = lean.strings
 
     def tokenize(self, text: str) -> Doc:
-        """spaCy's tokens only (NORM not yet the key)."""
+        """spaCy's tokens, without lexical attributes: read only their text."""
         return self.nlp.make_doc(text)
 
     def set_keys(self, doc: Doc, keys: Sequence[str]) -> Doc:
         """Write ``keys`` (one per token) into the tokens' NORM."""
         if len(doc):
-            add = self.strings.add
+            add = doc.vocab.strings.add
             ids = np.fromiter((add(k) for k in keys), dtype=np.uint64, count=len(doc))
             doc.from_array([NORM], ids.reshape(-1, 1))
         return doc
 
     def make_doc(self, text: str) -> Doc:
-        """Tokenise one text; every token's NORM is its matching key."""
-        doc = self.tokenize(text)
+        """Tokenise one text into a Doc with every lexical attribute; NORM is the key."""
+        tokens = self.tokenize(text)
+        doc = Doc(self.vocab, words=[t.text for t in tokens],
+                  spaces=[bool(t.whitespace_) for t in tokens])
         return self.set_keys(doc, [self.norm(t.text) for t in doc])
 
     def keys(self, words: Iterable[str]) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import json
 import marshal
+import operator
 from collections import defaultdict
 from typing import NamedTuple, Sequence
 
@@ -151,7 +152,7 @@ class Matchers:
                     self.prefixes.append((value, entry))
                 else:
                     (self.by_key if kind == "k" else self.by_lower)[value].append(entry)
-        vocab = pipe.nlp.vocab
+        vocab = pipe.vocab
         self.anchored_matcher = Matcher(vocab, validate=True)
         self.label_of: dict[int, int] = {}
         self.free: list[tuple[int, Matcher]] = []
@@ -179,7 +180,12 @@ class Matchers:
         self.signs = [(frozenset(w.lower() for w in m.negative),
                        frozenset(w.lower() for w in m.positive), m.window)
                       for m in spec.magnitudes]
+        self._prefix_starts = tuple(prefix for prefix, _ in self.prefixes)
+        self._sign_words = frozenset().union(*(neg | pos for neg, pos, _ in self.signs))
+        self._no_signs = "." * len(self.signs)
         self.types: list[WordType] = []
+        self._words: list[str] = []
+        self._keys: list[str] = []
         self._known = np.zeros(0, dtype=np.uint64)  # sorted orth ids, and their types:
         self._known_ids = np.zeros(0, dtype=np.int64)
         self._recent: dict[int, int] = {}  # orth → type, not yet merged into _known
@@ -192,15 +198,15 @@ class Matchers:
         self._keyid = np.zeros(0, dtype=np.uint64)
 
     def _tests(self, term) -> list[Test]:
-        doc = self.pipe.tokenize(term.text)
-        words = [t for t in doc if not t.is_space]
+        tokens = [t.text for t in self.pipe.tokenize(term.text)]
+        words = [t for t in tokens if not t.isspace()]
         if not words:
             return []
         if term.mode == "prefix":
-            return [("l", t.lower_) for t in words[:-1]] + [("p", words[-1].lower_)]
+            return [("l", t.lower()) for t in words[:-1]] + [("p", words[-1].lower())]
         if term.mode == "norm":
-            return [("k", self.pipe.norm(t.text)) for t in doc]
-        return [("l", t.lower_) for t in doc]
+            return [("k", self.pipe.norm(t)) for t in tokens]
+        return [("l", t.lower()) for t in tokens]
 
     def _add_pattern(self, matcher: Matcher, label: str, pattern: PatternSpec) -> Matcher:
         try:
@@ -214,12 +220,17 @@ class Matchers:
         if key is None:
             key = self.pipe.norm(word)
         starts = self.by_key.get(key, []) + self.by_lower.get(lower, [])
-        starts += [entry for prefix, entry in self.prefixes if lower.startswith(prefix)]
-        signs = "".join("-" if lower in neg or key in neg else
-                        "+" if lower in pos or key in pos else "." for neg, pos, _ in self.signs)
+        if lower.startswith(self._prefix_starts):
+            starts += [entry for prefix, entry in self.prefixes if lower.startswith(prefix)]
+        signs = self._no_signs
+        if lower in self._sign_words or key in self._sign_words:
+            signs = "".join("-" if lower in neg or key in neg else "+" if lower in pos or
+                            key in pos else "." for neg, pos, _ in self.signs)
         needs = tuple(self.needs_by_key.get(key, []) + self.needs_by_lower.get(lower, []))
         tid = len(self.types)
         self.types.append(WordType(word, key, lower, tuple(starts), signs, needs))
+        self._words.append(word)
+        self._keys.append(key)
         self._by_word[word] = tid
         self._new.append((bool(starts), len(word), signs.strip(".") != "",
                           self.pipe.strings.add(key), bool(needs)))
@@ -282,9 +293,7 @@ class Matchers:
         """``batch`` with its distinct words, keys and local token indices filled in."""
         if batch.tok is None:
             ids, inv = np.unique(gtok, return_inverse=True)
-            types = [self.types[t] for t in ids.tolist()]
-            batch.words = [t.word for t in types]
-            batch.keys = [t.key for t in types]
+            batch.words, batch.keys = _pick(self._words, ids), _pick(self._keys, ids)
             batch.tok = inv.reshape(-1).astype(np.uint32)
         return batch
 
@@ -332,7 +341,7 @@ class Matchers:
         doc = batch.docs[seg]
         if doc is None:
             doc = batch.docs[seg] = Doc(
-                self.pipe.nlp.vocab, words=[self.types[t].word for t in view.tok[first:last]],
+                self.pipe.vocab, words=[self.types[t].word for t in view.tok[first:last]],
                 spaces=batch.spaces[first:last].astype(bool).tolist())
         if seg not in batch.keyed:
             if last > first:
@@ -387,6 +396,12 @@ class Matchers:
             marks = {self.types[view.tok[i]].signs[m] for i in range(lo, s)}
             signs += "-" if "-" in marks else "+" if "+" in marks else "."
         return RawHit(item, s - first, e - first, start, end, signs)
+
+
+def _pick(items: list[str], ids: np.ndarray) -> list[str]:
+    """``[items[i] for i in ids]``, faster."""
+    at = ids.tolist()
+    return list(operator.itemgetter(*at)(items)) if len(at) > 1 else [items[i] for i in at]
 
 
 def _follows(types: list[WordType], tok: list[int], at: int, tests: tuple[Test, ...]
@@ -450,15 +465,14 @@ def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
     """Tokenise each text with spaCy; hold them as one ``Batch`` of orth ids, the texts
     separated by a ``SEPARATOR`` token (spaCy is slower on one long joined text)."""
     tokenizer = pipe.nlp.tokenizer
-    docs = [tokenizer(text) for text in texts]
     sep = np.array([[pipe.strings.add(SEPARATOR), 0]], dtype=np.uint64)
     parts: list[np.ndarray] = []
-    for doc in docs:
+    for text in texts:
         if parts:
             parts.append(sep)
-        parts.append(doc.to_array([ORTH, SPACY]).reshape(-1, 2))
+        parts.append(tokenizer(text).to_array([ORTH, SPACY]).reshape(-1, 2))
     arr = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.uint64)
-    return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0], docs=list(docs))
+    return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0])
 
 
 def _batch(pipe: MatchingPipeline, text: str, texts: Sequence[str],
