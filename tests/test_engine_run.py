@@ -31,7 +31,7 @@ def demo_inputs(repo_root):
 
 def test_jobs_and_cache_give_identical_results(demo_inputs, tmp_path, monkeypatch):
     segments, sources, codebook = demo_inputs
-    monkeypatch.setattr(engine_code, "BATCH_CHARS", 3000)  # several batches per source
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)  # several batches per source
     plain = code_segments(segments, sources, codebook)
     assert plain
     cache = tmp_path / "cache"
@@ -47,6 +47,16 @@ def test_jobs_and_cache_give_identical_results(demo_inputs, tmp_path, monkeypatc
     two = code_segments(segments, sources, codebook, jobs=2, cache=cache)
     two_cold = code_segments(segments, sources, codebook, jobs=2)
     assert plain == cold == warm == two == two_cold
+
+
+def test_batches_across_sources_give_the_same_codings(demo_inputs, tmp_path, monkeypatch):
+    segments, sources, codebook = demo_inputs
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 10**9)  # one batch for every source
+    together = code_segments(segments, sources, codebook, cache=tmp_path / "c")
+    assert TokenCache(tmp_path / "c").info().entries == 1
+    warm = code_segments(segments, sources, codebook, cache=tmp_path / "c")
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 1)  # one batch per segment
+    assert together == warm == code_segments(segments, sources, codebook)
 
 
 def test_a_failing_batch_is_reported_and_the_rest_coded(demo_inputs, monkeypatch):
@@ -109,9 +119,9 @@ def test_code_command_writes_the_table(repo_root, tmp_path, monkeypatch):
     assert forced.exit_code == 0
     assert pd.read_csv(out, encoding="utf-8-sig").equals(frame)
     info = CliRunner().invoke(main, ["cache", "info", "--user"])
-    assert "entries: 7" in info.output
+    assert "entries: 1" in info.output  # the seven transcripts fit in one batch
     cleared = CliRunner().invoke(main, ["cache", "clear", "--user"])
-    assert "removed 7 entries" in cleared.output
+    assert "removed 1 entries" in cleared.output
     assert not (tmp_path / "xdg" / "qualcode").exists()
 
 

@@ -1,12 +1,13 @@
 """``code_segments``: batches of segments → matchers → rules, here or in worker processes.
 
-Segments are cut into batches of consecutive segments of one source (about
-``BATCH_CHARS`` characters each, so the cut never depends on ``jobs``). Each batch is
+Segments are cut into batches of consecutive segments (about ``BATCH_CHARS``
+characters each, so the cut never depends on ``jobs``). Each batch is
 tokenised or read from the cache, matched and coded, in this process or a worker's.
 Workers are forked with the pipeline, the compiled codebook and the segments already
 loaded; a task is a range of segment indices and its result the batch's codings.
 Structural rules read the interviewer turn before a segment: a batch that starts inside
-a source also matches that source's last interviewer turn before it.
+a source also matches that source's last interviewer turn before it. A batch that
+fails is retried source by source, so that only the failing source goes uncoded.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence
 
+from qualcode.cache import flush as flush_cache
 from qualcode.engine.match import SegmentMatches, match_batch, matchers_for
 from qualcode.engine.rules import CompiledCodebook, code_context, compile_codebook, context
 from qualcode.errors import Problem, QualcodeError, Report
@@ -34,17 +36,27 @@ def compile_for(codebook: Codebook, model: str | None = None) -> CompiledCodeboo
 
 
 def batches(segments: Sequence[Segment]) -> list[tuple[int, int]]:
-    """``[start, end)`` index ranges of consecutive segments of one source."""
+    """``[start, end)`` index ranges of consecutive segments, about ``BATCH_CHARS`` each."""
     out: list[tuple[int, int]] = []
     start, size = 0, 0
     for i, seg in enumerate(segments):
-        if i > start and (seg.source_id != segments[start].source_id or size > BATCH_CHARS):
+        if i > start and size > BATCH_CHARS:
             out.append((start, i))
             start, size = i, 0
         size += len(seg.text)
     if segments:
         out.append((start, len(segments)))
     return out
+
+
+def by_source(segments: Sequence[Segment], a: int, b: int) -> list[tuple[int, int]]:
+    """``[a, b)`` cut where the source changes."""
+    out, start = [], a
+    for i in range(a + 1, b):
+        if segments[i].source_id != segments[i - 1].source_id:
+            out.append((start, i))
+            start = i
+    return out + [(start, b)] if b > a else out
 
 
 class _Job(NamedTuple):
@@ -64,40 +76,62 @@ def _worker_init(job: _Job) -> None:
     _JOB = job
 
 
-def question_before(segments: Sequence[Segment], ranges: list[tuple[int, int]]
-                    ) -> list[int | None]:
-    """Per batch, the last interviewer turn before it in the same source (if any)."""
-    out: list[int | None] = []
-    last: int | None = None
-    starts = {a for a, _ in ranges}
-    for i, seg in enumerate(segments):
-        if i in starts:
-            prior = segments[last] if last is not None else None
-            out.append(last if prior is not None and prior.source_id == seg.source_id
-                       else None)
-        if seg.is_interviewer:
-            last = i
-    return out
+def question_before(segments: Sequence[Segment], at: int) -> int | None:
+    """The last interviewer turn before segment ``at`` in the same source, if any."""
+    source = segments[at].source_id if at < len(segments) else None
+    for i in range(at - 1, -1, -1):
+        if segments[i].source_id != source:
+            return None
+        if segments[i].is_interviewer:
+            return i
+    return None
 
 
-def _run(task: tuple[int, int, int | None]) -> list[Coding] | str:
-    """Match and code segments ``[a, b)``; the turn ``q`` gives the first question."""
-    assert _JOB is not None
-    a, b, q = task
-    job = _JOB
-    segments = job.segments[a:b]
-    texts = [s.text for s in segments]
-    if q is not None:
-        texts.insert(0, job.segments[q].text)
+Result = tuple[list[Coding], list[tuple[int, str]]]
+"""A batch's codings, and the sources that failed (first segment index, error)."""
+
+
+def _run(task: tuple[int, int]) -> Result:
+    """Match and code segments ``[a, b)``; if that fails, each source on its own."""
+    a, b = task
     try:
-        found = match_batch(job.compiled.spec, texts, job.cache_dir)
+        return _code_range(a, b), []
     except QualcodeError:
         raise
-    except Exception as exc:  # reported per batch; the other sources go on
-        return f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # retried per source below; failing sources are reported
+        parts = by_source(_job().segments, a, b)
+        if len(parts) == 1:
+            return [], [(a, f"{type(exc).__name__}: {exc}")]
+    codings: list[Coding] = []
+    failed: list[tuple[int, str]] = []
+    for start, end in parts:
+        try:
+            codings.extend(_code_range(start, end))
+        except QualcodeError:
+            raise
+        except Exception as exc:  # reported; the other sources go on
+            failed.append((start, f"{type(exc).__name__}: {exc}"))
+    return codings, failed
+
+
+def _job() -> _Job:
+    assert _JOB is not None
+    return _JOB
+
+
+def _code_range(a: int, b: int) -> list[Coding]:
+    job = _job()
+    segments = job.segments[a:b]
+    texts = [s.text for s in segments]
+    q = question_before(job.segments, a)
+    if q is not None:
+        texts.insert(0, job.segments[q].text)
+    found = match_batch(job.compiled.spec, texts, job.cache_dir)
     question = frozenset(h.item for h in found[0].terms) if q is not None else frozenset()
-    return _code_batch(job.compiled, segments, found[1 if q is not None else 0:],
-                       job.sources, question)
+    codings = _code_batch(job.compiled, segments, found[1 if q is not None else 0:],
+                          job.sources, question)
+    flush_cache()  # the batch's cache entry, written meanwhile by a thread
+    return codings
 
 
 def _pool(jobs: int, job: _Job) -> ProcessPoolExecutor:
@@ -107,8 +141,7 @@ def _pool(jobs: int, job: _Job) -> ProcessPoolExecutor:
                                initializer=_worker_init, initargs=(job,))
 
 
-def run_all(job: _Job, tasks: list[tuple[int, int, int | None]], jobs: int
-            ) -> Iterator[list[Coding] | str]:
+def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
     """Codings for each batch, in order, from this process or ``jobs`` workers."""
     if jobs <= 1 or len(tasks) <= 1:
         _worker_init(job)
@@ -129,25 +162,23 @@ def code_segments(segments: Sequence[Segment], sources: Sequence[Source],
     Args:
         jobs: worker processes for tokenising, matching and coding (0: one per CPU).
         cache: a folder for tokenised batches (``None``: no cache).
-        report: where a batch that fails is reported; its segments get no codings.
+        report: where a source that fails is reported; its segments get no codings.
     """
     compiled = compile_for(codebook, model)
     jobs = jobs if jobs > 0 else os.cpu_count() or 1
-    ranges = batches(segments)
-    tasks = [(a, b, q) for (a, b), q in zip(ranges, question_before(segments, ranges))]
+    tasks = batches(segments)
     by_id = {s.id: s for s in sources}
     job = _Job(compiled, segments, by_id, str(cache) if cache else None)
     out: list[Coding] = []
-    for (a, b, _), result in zip(tasks, run_all(job, tasks, jobs)):
-        if isinstance(result, str):
-            seg = segments[a]
-            problem = Problem(f"could not be coded: {result}",
+    for (a, b), (codings, failed) in zip(tasks, run_all(job, tasks, jobs)):
+        for at, error in failed:
+            seg = segments[at]
+            problem = Problem(f"could not be coded: {error}",
                               file=by_id[seg.source_id].path, path=seg.id)
             if report is None:
                 raise QualcodeError(problem.message, file=problem.file, path=problem.path)
             report.add(problem)
-        else:
-            out.extend(result)
+        out.extend(codings)
         if progress:
             progress(b - a)
     return out
@@ -157,7 +188,10 @@ def _code_batch(compiled: CompiledCodebook, segments: Sequence[Segment],
                 matches: Sequence[SegmentMatches], sources: dict[str, Source],
                 question: frozenset[int]) -> list[Coding]:
     out: list[Coding] = []
+    source = segments[0].source_id if segments else ""
     for segment, found in zip(segments, matches):
+        if segment.source_id != source:
+            source, question = segment.source_id, frozenset()
         ctx = context(segment, sources[segment.source_id], found, question)
         if found.terms or found.patterns or question:
             out.extend(code_context(compiled, ctx))

@@ -475,7 +475,7 @@ def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
     return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0])
 
 
-def _batch(pipe: MatchingPipeline, text: str, texts: Sequence[str],
+def _batch(pipe: MatchingPipeline, chars: int, texts: Sequence[str],
            cache: TokenCache | None) -> tuple[Batch, str | None]:
     """The batch from the cache, or tokenised (with the cache key to store it under)."""
     if cache is None:
@@ -484,7 +484,7 @@ def _batch(pipe: MatchingPipeline, text: str, texts: Sequence[str],
     data = cache.load(pipe.signature, key)
     if data is not None:
         batch = Batch.from_bytes(data)
-        if batch is not None and batch.chars() == len(text):
+        if batch is not None and batch.chars() == chars:
             return batch, None
     return tokenise(pipe, texts), key
 
@@ -499,9 +499,9 @@ def match_batch(spec: MatchSpec, texts: Sequence[str], cache_dir: str | None = N
         starts.append(pos)
         ends.append(pos + len(text))
         pos += len(text) + len(SEPARATOR)
-    batch, store = _batch(matchers.pipe, SEPARATOR.join(texts), texts, cache)
+    batch, store = _batch(matchers.pipe, max(pos - len(SEPARATOR), 0), texts, cache)
     found = matchers.match(batch, starts, ends)
     if cache is not None and store is not None:
         batch = matchers.storable(batch, batch.gtok)
-        cache.save(matchers.pipe.signature, store, batch.to_bytes())
+        cache.save_later(matchers.pipe.signature, store, batch.to_bytes)
     return found
