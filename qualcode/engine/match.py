@@ -1,10 +1,10 @@
 """Tokenise batches of segment texts and find every rule term and pattern in them.
 
-A batch (consecutive segments of one source) is tokenised as one ``Doc``, the texts
-joined by a blank line, which spaCy keeps as a token of its own so that no phrase runs
-across segments. The batch is then held as arrays: its distinct words (with their keys)
-and every token as an index into them, plus the trailing-space flags (``Batch``). This
-is also what the cache stores, so a warm run needs neither the tokenizer nor a ``Doc``.
+A batch (consecutive segments) is tokenised segment by segment and held as arrays: each
+token's word type and trailing-space flag, the segments separated by a blank-line token
+so that no phrase runs across them (``Batch``). The cache stores the batch's distinct
+words with their keys and the tokens as indices into them, so a warm run needs neither
+the tokenizer nor a ``Doc``.
 
 Terms are found per word *type*: each distinct word learns once, on first sight, which
 terms can start with it (by key, by lower-cased surface, by prefix); tokens of such
@@ -17,23 +17,21 @@ from __future__ import annotations
 
 import bisect
 import json
-import marshal
 import operator
 from collections import defaultdict
 from typing import NamedTuple, Sequence
 
 import numpy as np
-from spacy.attrs import NORM, ORTH, SPACY
+from spacy.attrs import NORM
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from qualcode.cache import TokenCache
+from qualcode.engine.batch import SEPARATOR, Batch, tokenise
 from qualcode.engine.spec import (UNBOUNDED, MatchSpec, PatternSpec, pattern_error,
                                   required_literals)
 from qualcode.language import MatchingPipeline, matching_pipeline
 
-SEPARATOR = "\n\n"
-ENTRY_FORMAT = 1
 Test = tuple[str, str]
 """A token test of a term: ``("k", key)``, ``("l", lower-case word)`` or ``("p", prefix)``."""
 
@@ -71,52 +69,6 @@ class WordType(NamedTuple):
     starts: tuple[tuple[int, tuple[Test, ...]], ...]  # (term, tests of the next tokens)
     signs: str  # per magnitude spec: "-" negative word, "+" positive, "." neither
     needs: tuple[tuple[int, int], ...]  # (pattern, literal token) this word can fill
-
-
-class Batch:
-    """A tokenised batch: tokens' word types and trailing-space flags.
-
-    Fresh from the tokenizer it holds each token's spaCy orth id (``orths``) and one
-    ``Doc`` per segment (``docs``, for token patterns); from the cache, the distinct words with their keys and each token as an
-    index into them (``words``, ``keys``, ``tok``), which is also what is stored.
-    """
-
-    def __init__(self, spaces: np.ndarray, *, orths: np.ndarray | None = None,
-                 docs: list[Doc | None] | None = None, words: list[str] | None = None,
-                 keys: list[str] | None = None, tok: np.ndarray | None = None):
-        self.spaces, self.orths, self.docs = spaces, orths, docs
-        self.words, self.keys, self.tok = words, keys, tok
-        self.keyed: set[int] = set()
-        self.gtok: np.ndarray | None = None
-
-    def chars(self) -> int:
-        """The length of the text the tokens cover (needs ``words``)."""
-        assert self.words is not None and self.tok is not None
-        lengths = np.fromiter(map(len, self.words), dtype=np.int64, count=len(self.words))
-        counts = np.bincount(self.tok, minlength=len(self.words))
-        return int(lengths @ counts + self.spaces.sum())
-
-    def to_bytes(self) -> bytes:
-        """The cache entry: plain lists and raw arrays, no compression."""
-        assert self.tok is not None
-        return marshal.dumps((ENTRY_FORMAT, self.words, self.keys,
-                              self.tok.astype(np.uint32).tobytes(),
-                              np.packbits(self.spaces).tobytes(), len(self.tok)))
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Batch | None:
-        """A batch read back from the cache, or ``None`` if the entry is unusable."""
-        try:
-            fmt, words, keys, tok, spaces, n = marshal.loads(data)
-            if fmt != ENTRY_FORMAT or len(keys) != len(words):
-                return None
-            toks = np.frombuffer(tok, dtype=np.uint32)
-            flags = np.unpackbits(np.frombuffer(spaces, dtype=np.uint8), count=n)
-            if len(toks) != n or (n and int(toks.max()) >= len(words)):
-                return None
-        except (ValueError, EOFError, TypeError):
-            return None
-        return cls(flags, words=list(words), keys=list(keys), tok=toks)
 
 
 class _View(NamedTuple):
@@ -165,8 +117,8 @@ class Matchers:
             else:
                 self.free.append((p_idx, self._add_pattern(Matcher(vocab, validate=True),
                                                            "pattern", pattern)))
-            for term in pattern.anchors:
-                self.anchored.setdefault(term, []).append(p_idx)
+            for anchor in pattern.anchors:
+                self.anchored.setdefault(anchor, []).append(p_idx)
         self.need_groups: list[list[tuple[str, frozenset[str]]]] = [
             required_literals(json.loads(p.pattern))[1:] if p.anchors else []
             for p in spec.patterns]
@@ -461,20 +413,6 @@ def matchers_for(spec: MatchSpec) -> Matchers:
     return found
 
 
-def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
-    """Tokenise each text with spaCy; hold them as one ``Batch`` of orth ids, the texts
-    separated by a ``SEPARATOR`` token (spaCy is slower on one long joined text)."""
-    tokenizer = pipe.nlp.tokenizer
-    sep = np.array([[pipe.strings.add(SEPARATOR), 0]], dtype=np.uint64)
-    parts: list[np.ndarray] = []
-    for text in texts:
-        if parts:
-            parts.append(sep)
-        parts.append(tokenizer(text).to_array([ORTH, SPACY]).reshape(-1, 2))
-    arr = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.uint64)
-    return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0])
-
-
 def _batch(pipe: MatchingPipeline, chars: int, texts: Sequence[str],
            cache: TokenCache | None) -> tuple[Batch, str | None]:
     """The batch from the cache, or tokenised (with the cache key to store it under)."""
@@ -501,7 +439,7 @@ def match_batch(spec: MatchSpec, texts: Sequence[str], cache_dir: str | None = N
         pos += len(text) + len(SEPARATOR)
     batch, store = _batch(matchers.pipe, max(pos - len(SEPARATOR), 0), texts, cache)
     found = matchers.match(batch, starts, ends)
-    if cache is not None and store is not None:
+    if cache is not None and store is not None and batch.gtok is not None:
         batch = matchers.storable(batch, batch.gtok)
         cache.save_later(matchers.pipe.signature, store, batch.to_bytes)
     return found

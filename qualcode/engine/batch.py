@@ -1,0 +1,84 @@
+"""A tokenised batch of segments as arrays, and its form in the cache.
+
+Segments are tokenised one by one (spaCy is slower on one long joined text) and held as
+one array of word types and one of trailing-space flags, the segments separated by a
+blank-line token so that no phrase runs across them. A cache entry is the batch's
+distinct words, their matching keys, the tokens as indices into those words and the
+space flags: marshal and raw arrays, uncompressed, because writing must cost less than
+tokenising.
+"""
+
+from __future__ import annotations
+
+import marshal
+from typing import Sequence
+
+import numpy as np
+from spacy.attrs import ORTH, SPACY
+from spacy.tokens import Doc
+
+from qualcode.language import MatchingPipeline
+
+SEPARATOR = "\n\n"
+ENTRY_FORMAT = 1
+
+
+class Batch:
+    """A tokenised batch: tokens' word types and trailing-space flags.
+
+    Fresh from the tokenizer it holds each token's spaCy orth id (``orths``); from the
+    cache, the distinct words with their keys and each token as an index into them
+    (``words``, ``keys``, ``tok``), which is also what is stored. ``docs`` keeps the
+    per-segment Docs built for token patterns.
+    """
+
+    def __init__(self, spaces: np.ndarray, *, orths: np.ndarray | None = None,
+                 docs: list[Doc | None] | None = None, words: list[str] | None = None,
+                 keys: list[str] | None = None, tok: np.ndarray | None = None):
+        self.spaces, self.orths, self.docs = spaces, orths, docs
+        self.words, self.keys, self.tok = words, keys, tok
+        self.keyed: set[int] = set()
+        self.gtok: np.ndarray | None = None
+
+    def chars(self) -> int:
+        """The length of the text the tokens cover (needs ``words``)."""
+        assert self.words is not None and self.tok is not None
+        lengths = np.fromiter(map(len, self.words), dtype=np.int64, count=len(self.words))
+        counts = np.bincount(self.tok, minlength=len(self.words))
+        return int(lengths @ counts + self.spaces.sum())
+
+    def to_bytes(self) -> bytes:
+        """The cache entry: plain lists and raw arrays, no compression."""
+        assert self.tok is not None
+        return marshal.dumps((ENTRY_FORMAT, self.words, self.keys,
+                              self.tok.astype(np.uint32).tobytes(),
+                              np.packbits(self.spaces).tobytes(), len(self.tok)))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Batch | None:
+        """A batch read back from the cache, or ``None`` if the entry is unusable."""
+        try:
+            fmt, words, keys, tok, spaces, n = marshal.loads(data)
+            if fmt != ENTRY_FORMAT or len(keys) != len(words):
+                return None
+            toks = np.frombuffer(tok, dtype=np.uint32)
+            flags = np.unpackbits(np.frombuffer(spaces, dtype=np.uint8), count=n)
+            if len(toks) != n or (n and int(toks.max()) >= len(words)):
+                return None
+        except (ValueError, EOFError, TypeError):
+            return None
+        return cls(flags, words=list(words), keys=list(keys), tok=toks)
+
+
+def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
+    """Tokenise each text with spaCy; hold them as one ``Batch`` of orth ids, the texts
+    separated by a ``SEPARATOR`` token (spaCy is slower on one long joined text)."""
+    tokenizer = pipe.nlp.tokenizer
+    sep = np.array([[pipe.strings.add(SEPARATOR), 0]], dtype=np.uint64)
+    parts: list[np.ndarray] = []
+    for text in texts:
+        if parts:
+            parts.append(sep)
+        parts.append(tokenizer(text).to_array([ORTH, SPACY]).reshape(-1, 2))
+    arr = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.uint64)
+    return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0])
