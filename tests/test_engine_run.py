@@ -49,6 +49,18 @@ def test_jobs_and_cache_give_identical_results(demo_inputs, tmp_path, monkeypatc
     assert plain == cold == warm == two == two_cold
 
 
+def test_an_unreadable_cache_entry_is_redone(demo_inputs, tmp_path):
+    segments, sources, codebook = demo_inputs
+    cache = tmp_path / "cache"
+    cold = code_segments(segments, sources, codebook, cache=cache)
+    entries = list((cache / "docs").glob("*/*/*.tok"))
+    assert entries
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:40])
+    assert code_segments(segments, sources, codebook, cache=cache) == cold
+    assert code_segments(segments, sources, codebook, cache=cache) == cold
+
+
 def test_batches_across_sources_give_the_same_codings(demo_inputs, tmp_path, monkeypatch):
     segments, sources, codebook = demo_inputs
     monkeypatch.setattr(engine_code, "BATCH_CHARS", 10**9)  # one batch for every source

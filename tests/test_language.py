@@ -42,3 +42,19 @@ def test_signature_changes_with_language_and_model():
     assert pipeline_signature("id") != pipeline_signature("en")
     assert pipeline_signature("en") != pipeline_signature("en", "en_core_web_sm")
     assert pipeline_signature("en") == pipeline_signature("en")
+
+
+def test_stemming_shortcut_agrees_with_sastrawi():
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+    from spacy.lookups import load_lookups
+
+    from qualcode.language import _stemmer
+
+    table = load_lookups("id", ["lemma_lookup"]).get_table("lemma_lookup")
+    words = sorted({w.lower() for w in list(table.keys())[::7] if isinstance(w, str)
+                    and w.isalpha()})
+    words += ["diawasi", "dilaporkan", "dievaluasi", "kebersamaan", "gemetar", "tolong",
+              "kopi", "pelajaran", "bukunya", "kinerja", "sinergi", "café"]
+    fast, slow = _stemmer("id"), StemmerFactory().create_stemmer().stem
+    assert fast is not None
+    assert [fast(w) for w in words] == [slow(w) for w in words]

@@ -192,9 +192,12 @@ def _code_batch(compiled: CompiledCodebook, segments: Sequence[Segment],
     for segment, found in zip(segments, matches):
         if segment.source_id != source:
             source, question = segment.source_id, frozenset()
+        if not (found.terms or found.patterns or question):
+            if segment.is_interviewer:
+                question = frozenset()
+            continue  # nothing can fire
         ctx = context(segment, sources[segment.source_id], found, question)
-        if found.terms or found.patterns or question:
-            out.extend(code_context(compiled, ctx))
+        out.extend(code_context(compiled, ctx))
         if segment.is_interviewer:
             question = frozenset(ctx.terms)
     return out

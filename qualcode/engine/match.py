@@ -279,6 +279,9 @@ class Matchers:
                      self._signed[gtok].tolist())
         out = []
         for seg, (first, last) in enumerate(zip(firsts, lasts)):
+            if not found[seg] and not self.free:
+                out.append(SegmentMatches((), (), last - first))
+                continue
             terms = tuple(sorted(self._raw(view, i, s, e, first, starts[seg])
                                  for i, s, e in found[seg]))
             pats = self._patterns(view, seg, found[seg], filled.get(seg, set()), first,
