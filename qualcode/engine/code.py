@@ -12,6 +12,7 @@ fails is retried source by source, so that only the failing source goes uncoded.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -148,8 +149,15 @@ def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Resu
         yield from map(_run, tasks)
         return
     matchers_for(job.compiled.spec)  # built once here; forked workers inherit it
-    with _pool(min(jobs, len(tasks)), job) as pool:
-        yield from pool.map(_run, tasks, chunksize=1)
+    frozen = gc.get_freeze_count() == 0
+    if frozen:  # the workers' collector then leaves the inherited objects (and pages) alone
+        gc.freeze()
+    try:
+        with _pool(min(jobs, len(tasks)), job) as pool:
+            yield from pool.map(_run, tasks, chunksize=1)
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 def code_segments(segments: Sequence[Segment], sources: Sequence[Source],
