@@ -1,6 +1,6 @@
 """A tokenised batch of segments as arrays, and its form in the cache.
 
-Segments are tokenised one by one (spaCy is slower on one long joined text) and held as
+Segments are tokenised one by one (so each has exactly its own tokens) and held as
 one array of word types and one of trailing-space flags, the segments separated by a
 blank-line token so that no phrase runs across them. A cache entry is the batch's
 distinct words, their matching keys, the tokens as indices into those words and the
@@ -72,7 +72,7 @@ class Batch:
 
 def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
     """Tokenise each text with spaCy; hold them as one ``Batch`` of orth ids, the texts
-    separated by a ``SEPARATOR`` token (spaCy is slower on one long joined text)."""
+    separated by a ``SEPARATOR`` token so that no phrase runs across texts."""
     tokenizer = pipe.nlp.tokenizer
     sep = np.array([[pipe.strings.add(SEPARATOR), 0]], dtype=np.uint64)
     parts: list[np.ndarray] = []
