@@ -177,7 +177,7 @@ class MatchingPipeline:
         self.nlp = spacy.load(model) if model else spacy.blank(lang)
         if model:
             _check_model(self.nlp, model)
-        lean = self.nlp.vocab
+        lean: Any = self.nlp.vocab  # lex_attr_getters is set at run time; stubs lack it
         self.vocab = Vocab(lex_attr_getters=dict(lean.lex_attr_getters), lookups=lean.lookups,
                            writing_system=lean.writing_system)
         lean.lex_attr_getters = {}
@@ -192,7 +192,7 @@ class MatchingPipeline:
         if len(doc):
             add = doc.vocab.strings.add
             ids = np.fromiter((add(k) for k in keys), dtype=np.uint64, count=len(doc))
-            doc.from_array([NORM], ids.reshape(-1, 1))
+            doc.from_array([NORM], ids.reshape(-1, 1))  # type: ignore[arg-type]
         return doc
 
     def make_doc(self, text: str) -> Doc:

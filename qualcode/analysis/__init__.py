@@ -63,7 +63,7 @@ TABLES: dict[str, TableSpec] = {
 }
 
 
-class Tables(dict):  # type: ignore[type-arg]
+class Tables(dict):
     """The built tables by name (a plain ``dict[str, DataFrame]`` in report order), plus
     ``skipped``: the tables that could not be built, by name, with the reason."""
 

@@ -28,8 +28,12 @@ def explain_command(segment_id: str, project_dir: Path, show_all: bool) -> None:
 
     result = explain_segment(segment_id, project_dir)
     seg = result.segment
-    click.echo(f"{seg.id}  ({result.source.path}, lines {seg.line_start}-{seg.line_end}, "
-               f"{'interviewer' if seg.is_interviewer else 'informant'} {seg.speaker})")
+    src = result.source
+    lines = (f"line {seg.line_start}" if seg.line_start == seg.line_end
+             else f"lines {seg.line_start}-{seg.line_end}")
+    who = "interviewer" if seg.is_interviewer else f"informant {src.informant}"
+    speaker = f", speaker '{seg.speaker}'" if seg.speaker else ""
+    click.echo(f"{seg.id}  ({src.path}, {lines}; {src.technique}, {who}{speaker})")
     click.echo(textwrap.indent(textwrap.fill(seg.text, 88), "  "))
     if result.question is not None:
         click.echo(f"question before: {result.question.id}")

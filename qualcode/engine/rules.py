@@ -80,10 +80,12 @@ def compile_codebook(codebook: Codebook, key, model: str | None = None) -> Compi
     for code in codebook.codes:
         mag = code.magnitude or codebook.magnitude
         for rule in code.rules:
-            idx = tuple(tuple(ids[t] for t in getattr(rule, kind))
-                        for kind in ("keywords", "all", "none", "near", "question"))
+            keywords, all_, none, near, question = (
+                tuple(ids[t] for t in getattr(rule, kind))
+                for kind in ("keywords", "all", "none", "near", "question"))
+            idx = (keywords, all_, none, near, question)
             pattern = pattern_ids.get((code.id, rule.index))
-            compiled = CompiledRule(code, rule, *idx, pattern,
+            compiled = CompiledRule(code, rule, keywords, all_, none, near, question, pattern,
                                     magnitude_ids.get(mag) if mag.enabled else None)
             n = len(rules)
             rules.append(compiled)

@@ -47,7 +47,7 @@ def _table_records(path: Path) -> list[dict[str, Any]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     return list(csv.DictReader(io.StringIO(text), dialect=dialect))
 
 

@@ -37,7 +37,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     try:
         return [row for row in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as exc:
