@@ -41,9 +41,9 @@ def _format_sheet(sheet, frame: pd.DataFrame) -> None:
         cell.fill = header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, column in enumerate(frame.columns, start=1):
-        # Missing values stay NaN under pandas 3's astype(str): measure them as empty.
-        values = frame[column].head(500).fillna("").astype(str)
-        longest = max([len(str(column))] + [len(str(v)) for v in values])
+        # Missing values (NaN, None) are measured as empty cells.
+        values = ["" if pd.isna(v) else str(v) for v in frame[column].head(500)]
+        longest = max([len(str(column))] + [len(v) for v in values])
         width = min(MAX_WIDTH, max(8, longest + 2))
         sheet.column_dimensions[get_column_letter(i)].width = width
         if longest > WRAP_OVER:
