@@ -25,6 +25,9 @@ from spacy.vocab import Vocab
 PIPELINE_VERSION = "3"
 """Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
 
+TOKENIZER_CACHE = 4_000_000
+"""Distinct whitespace-separated chunks spaCy's tokenizer remembers (the same tokens)."""
+
 KEEP: dict[str, frozenset[str]] = {
     "id": frozenset({"pemerintah", "pemerintahan", "kebijakan", "anggaran", "peraturan",
                      "kerja", "sama", "daerah", "provinsi", "menteri", "kementerian",
@@ -182,6 +185,9 @@ class MatchingPipeline:
                            writing_system=lean.writing_system)
         lean.lex_attr_getters = {}
         self.strings = lean.strings
+        tokenizer: Any = self.nlp.tokenizer
+        if hasattr(tokenizer, "max_cache_size"):  # spaCy's 10,000 re-split most chunks
+            tokenizer.max_cache_size = TOKENIZER_CACHE
 
     def tokenize(self, text: str) -> Doc:
         """spaCy's tokens, without lexical attributes: read only their text."""
