@@ -34,6 +34,7 @@ from lxml import etree
 from qualcode._version import __version__
 from qualcode.errors import ExchangeError, Problem
 from qualcode.model import Code, Codebook
+from qualcode.exchange.safe import parse_xml
 
 NS = "urn:QDA-XML:codebook:1.0"
 GUID_NAMESPACE = uuid.UUID("6f1c2a3e-8d4b-5e7f-9a0b-1c2d3e4f5a6b")
@@ -136,20 +137,6 @@ def codebook_to_qdc(codebook: Codebook) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
-def _safe_parse(data: bytes, file: str) -> Any:
-    """Parse XML refusing DTDs and entities (XXE, billion laughs) and network access."""
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise ExchangeError("the file declares a DTD or entities, which qualcode refuses",
-                            file=file, hint="export the codebook again without a DOCTYPE")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False, remove_comments=True)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ExchangeError(f"not well-formed XML: {exc.msg}", file=file,
-                            line=exc.lineno or None, hint="is this a .qdc file?") from exc
-
-
 def _read_bytes(path: Path) -> bytes:
     """The QDA-XML of a ``.qdc`` file, or of ``project.qde`` inside a ``.qdpx`` zip."""
     if path.suffix.lower() != ".qdpx":
@@ -215,7 +202,7 @@ def _rules(text: str, name: str, problems: list[Problem], file: str,
 def read_qdc(path: str | Path) -> tuple[list[dict], list[Problem]]:
     """Flat code records (``parent`` by id) from a ``.qdc`` or ``.qdpx``, with warnings."""
     path = Path(path)
-    root = _safe_parse(_read_bytes(path), str(path))
+    root = parse_xml(_read_bytes(path), str(path))
     book = root if _local(root) == "CodeBook" else next(
         (e for e in root.iter() if _local(e) == "CodeBook"), None)
     codes = None if book is None else next((e for e in book if _local(e) == "Codes"), None)

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
+from qualcode.codebook.yamlio import dump_yaml
 from qualcode.errors import OutputError, Problem
 from qualcode.exchange.codings import CODING_COLUMNS
 from qualcode.exchange.qdpx import QdpxCode, QdpxProject, read_qdpx, slug
@@ -115,13 +114,7 @@ def codebook_yaml(project: QdpxProject, ids: dict[str, str], language: str) -> s
     doc = {"codebook": project.name or "Imported codebook", "version": "1",
            "language": language,
            "codes": [_code_node(c, ids, children) for c in children.get(None, [])]}
-    yaml = YAML()  # round-trip dumper: keeps key order (id, label, ... children)
-    yaml.width = 4096
-    yaml.allow_unicode = True
-    buffer = io.StringIO()
-    yaml.dump(doc, buffer)
-    return "# Imported from a REFI-QDA project by `qualcode import qdpx`.\n" + \
-        buffer.getvalue()
+    return "# Imported from a REFI-QDA project by `qualcode import qdpx`.\n" + dump_yaml(doc)
 
 
 def _csv(header: list[str], rows: list[dict]) -> str:

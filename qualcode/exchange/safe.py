@@ -123,7 +123,7 @@ class SafeArchive:
 def parse_xml(data: bytes, file: str) -> etree._Element:
     """Parse untrusted XML: refuse DTDs and entity declarations, resolve nothing."""
     if _DECLARATIONS.search(data):
-        raise ExchangeError("the XML declares a DOCTYPE or entities", file=file,
+        raise ExchangeError("the XML declares a DTD or entities (DOCTYPE/ENTITY)", file=file,
                             hint="refused: entity declarations can read local files or "
                                  "expand without bound; QDA-XML needs none")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
