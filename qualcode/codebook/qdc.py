@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from lxml import etree
 from qualcode._version import __version__
 from qualcode.errors import ExchangeError, Problem
 from qualcode.model import Code, Codebook
-from qualcode.exchange.safe import parse_xml
+from qualcode.exchange.safe import SafeArchive, parse_xml
 
 NS = "urn:QDA-XML:codebook:1.0"
 GUID_NAMESPACE = uuid.UUID("6f1c2a3e-8d4b-5e7f-9a0b-1c2d3e4f5a6b")
@@ -143,16 +142,8 @@ def _read_bytes(path: Path) -> bytes:
         if path.stat().st_size > MAX_BYTES:
             raise ExchangeError("file too large for a codebook", file=str(path))
         return path.read_bytes()
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = [i for i in archive.infolist() if i.filename.lower() == "project.qde"]
-            if not names or names[0].file_size > MAX_BYTES:
-                raise ExchangeError("no usable project.qde in the .qdpx file", file=str(path),
-                                    hint="a .qdpx is a zip with project.qde at its top")
-            return archive.read(names[0])
-    except zipfile.BadZipFile as exc:
-        raise ExchangeError("not a zip file", file=str(path),
-                            hint="a .qdpx must be a zip archive") from exc
+    with SafeArchive(path) as archive:
+        return archive.read("project.qde")
 
 
 def _local(element: Any) -> str:
