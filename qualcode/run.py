@@ -21,7 +21,7 @@ from qualcode.export.files import prepare_output, write_text
 from qualcode.export.tables import write_csv, write_xlsx
 from qualcode.export.word import write_report
 from qualcode.ingest.corpus import load_sources
-from qualcode.model import CodedCorpus
+from qualcode.model import Codebook, CodedCorpus, Segment, Source
 from qualcode.project import Project, load_project
 from qualcode.segment import segment_sources
 
@@ -50,13 +50,10 @@ class RunResult:
     charts: dict[str, Path] = field(default_factory=dict)
 
 
-def build_corpus(project: Project, report: Report,
-                 progress: ProgressFactory | None = None,
-                 seconds: dict[str, float] | None = None) -> CodedCorpus:
-    """Load the codebook and sources, segment and code them."""
+def load_segments(project: Project, report: Report, progress: ProgressFactory | None = None
+                  ) -> tuple[Codebook, list[Source], list[Segment]]:
+    """The project's codebook (in the project's language), sources and segments."""
     progress = progress or _NoProgress()
-    seconds = {} if seconds is None else seconds
-    t0 = time.perf_counter()
     codebook = load_codebook(project.codebook)
     language = project.language or codebook.language
     if language != codebook.language:
@@ -67,6 +64,17 @@ def build_corpus(project: Project, report: Report,
         sources = load_sources(project.root, project.sources, project.informants, report,
                                progress=tick)
     segments = segment_sources(sources, dict(project.units), project.interviewers)
+    return codebook, sources, segments
+
+
+def build_corpus(project: Project, report: Report,
+                 progress: ProgressFactory | None = None,
+                 seconds: dict[str, float] | None = None) -> CodedCorpus:
+    """Load the codebook and sources, segment and code them."""
+    progress = progress or _NoProgress()
+    seconds = {} if seconds is None else seconds
+    t0 = time.perf_counter()
+    codebook, sources, segments = load_segments(project, report, progress)
     seconds["ingest"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with progress("coding segments", len(segments)) as tick:

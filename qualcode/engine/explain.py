@@ -100,19 +100,11 @@ def _question_before(segments: list[Segment], index: int) -> Segment | None:
 
 def explain_segment(segment_id: str, project_dir: str | Path = ".") -> Explanation:
     """Explain one segment of a project, by its id (e.g. ``W-INF-1:t007``)."""
-    from qualcode.codebook import load_codebook
-    from qualcode.ingest.corpus import load_sources
     from qualcode.project import load_project
-    from qualcode.segment import segment_sources
+    from qualcode.run import load_segments
 
     project = load_project(project_dir)
-    codebook = load_codebook(project.codebook)
-    if project.language and project.language != codebook.language:
-        from dataclasses import replace
-
-        codebook = replace(codebook, language=project.language)
-    sources = load_sources(project.root, project.sources, project.informants, Report())
-    segments = segment_sources(sources, dict(project.units), project.interviewers)
+    codebook, sources, segments = load_segments(project, Report())
     ids = [s.id for s in segments]
     if segment_id not in ids:
         close = difflib.get_close_matches(segment_id, ids, n=3)

@@ -224,11 +224,7 @@ def add_fast_table(document, header: Sequence[str], rows: Sequence[Sequence[Sequ
 def add_field(paragraph, instruction: str, cached: str = "") -> None:
     """A Word field (TOC, SEQ, PAGE …) with ``cached`` as its last computed result."""
     p = paragraph._p
-    _el(_el(p, "w:r"), "w:fldChar", fldCharType="begin")
-    instr = _el(_el(p, "w:r"), "w:instrText")
-    instr.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    instr.text = f" {instruction} "
-    _el(_el(p, "w:r"), "w:fldChar", fldCharType="separate")
+    begin_field(paragraph, instruction)
     _write_text(_el(p, "w:r"), cached)
     _el(_el(p, "w:r"), "w:fldChar", fldCharType="end")
 
