@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import re._parser as sre_parse
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -22,6 +21,8 @@ from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
+
+from qualcode.affixes import faster_affixes
 
 PIPELINE_VERSION = "3"
 """Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
@@ -162,72 +163,6 @@ def pipeline_signature(lang: str, model: str | None = None) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
-def anchored_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An equivalent of a prefix regex's ``search`` that tries only the start when it can.
-
-    spaCy's prefix regex is an alternation of branches anchored with ``^``, but
-    ``search`` still tries every position of the word, each with every branch: for
-    Indonesian's 171 branches that is most of the cost of splitting a new word. Here the
-    regex is matched at position 0 first, which is where ``search`` starts too, so a
-    match found there is the same match. Past position 0 only a branch without ``^`` can
-    match (``^`` holds only at the start without MULTILINE), so ``search`` runs again
-    only when the word contains the literal text such a branch starts with (Indonesian
-    has one, ``<a([^>]+)>``). A regex this cannot reason about (flags, a branch with no
-    literal start) is returned unchanged.
-    """
-    pattern = getattr(search, "__self__", None)
-    if not isinstance(pattern, re.Pattern) or getattr(search, "__name__", "") != "search":
-        return search
-    if pattern.flags & (re.MULTILINE | re.IGNORECASE | re.VERBOSE) or not isinstance(
-            pattern.pattern, str):
-        return search
-    try:
-        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
-    except re.error:
-        return search
-    if parsed.state.flags & (re.MULTILINE | re.IGNORECASE):
-        return search
-    items = list(parsed.data)
-    branches = ([list(b.data) for b in items[0][1][1]]
-                if len(items) == 1 and items[0][0] is sre_parse.BRANCH else [items])
-    triggers: list[str] = []
-    for branch in branches:
-        if branch and branch[0] == (sre_parse.AT, sre_parse.AT_BEGINNING):
-            continue
-        lead = ""
-        for op, arg in branch:
-            if op is not sre_parse.LITERAL:
-                break
-            lead += chr(arg)
-        if not lead:
-            return search
-        triggers.append(lead)
-    if not triggers:
-        return pattern.match
-    return _AnchoredSearch(pattern, tuple(dict.fromkeys(triggers)))
-
-
-class _AnchoredSearch:
-    """``pattern.search``, tried at the start first (see ``anchored_search``).
-
-    ``__self__`` is the pattern, as for the bound method it stands for, so spaCy can
-    still serialise the tokenizer; pickling gives back the plain ``search``.
-    """
-
-    def __init__(self, pattern: re.Pattern[str], needles: tuple[str, ...]):
-        self.__self__ = pattern
-        self._match, self._search, self._needles = pattern.match, pattern.search, needles
-
-    def __call__(self, text: str) -> re.Match[str] | None:
-        found = self._match(text)
-        if found is None and any(n in text for n in self._needles):
-            return self._search(text)
-        return found
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return getattr, (self.__self__, "search")
-
-
 class MatchingPipeline:
     """A tokeniser plus the normaliser that gives every token its matching key.
 
@@ -255,8 +190,7 @@ class MatchingPipeline:
         tokenizer: Any = self.nlp.tokenizer
         if hasattr(tokenizer, "max_cache_size"):  # spaCy's 10,000 re-split most chunks
             tokenizer.max_cache_size = TOKENIZER_CACHE
-        if getattr(tokenizer, "prefix_search", None) is not None:  # the same prefixes, faster
-            tokenizer.prefix_search = anchored_search(tokenizer.prefix_search)
+        faster_affixes(tokenizer)  # the same splits, found with less regex work
 
     def tokenize(self, text: str) -> Doc:
         """spaCy's tokens, without lexical attributes: read only their text."""

@@ -11,8 +11,8 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualcode.language import (KEEP, anchored_search, matching_pipeline, normaliser,
-                               pipeline_signature)
+from qualcode.affixes import anchored_search, infix_finditer, suffix_search
+from qualcode.language import KEEP, matching_pipeline, normaliser, pipeline_signature
 
 
 @pytest.mark.parametrize("word,key", [
@@ -68,12 +68,13 @@ def test_stemming_shortcut_agrees_with_sastrawi():
     assert [fast(w) for w in words] == [slow(w) for w in words]
 
 
-# The faster prefix search must find exactly what spaCy's own search finds.
+# The faster affix regexes must find exactly what spaCy's own regexes find.
 
 _PIECES = ["a", "b", "Z", "é", "7", "0", "<a", "<a href=x>", "<b/>", ">", "<", "(", ")",
            "[", "\"", "'", "’", "…", "...", ".", ",", "-", "—", "$", "US$", "Rp", "€",
            "%", "°", "§", "*", "&", "?", "!", ":", ";", "/", "#", "@", "http://x.id",
-           "nya", "di", "ke-", "Jan.", "km", "kg"]
+           "nya", "-nya", "-Nya", "di", "ke-", "Jan.", "km", "kg", "10", "'s", "’S", "n't",
+           "°C", "²", "+", "=", "^", "~", "|", "\\", "\n", "½", "Ⅳ", "ß", "İ", "ı", ""]
 _WORDS = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
 
 
@@ -82,19 +83,30 @@ def _blank_tokenizer(lang: str):
     return spacy.blank(lang).tokenizer
 
 
-@pytest.mark.parametrize("lang", ["en", "id", "de", "fr"])
-@settings(max_examples=200, deadline=None)
+@functools.lru_cache(maxsize=None)
+def _affix_regexes(lang: str):
+    """spaCy's prefix, suffix and infix callables for ``lang``, then the faster ones."""
+    tokenizer = _blank_tokenizer(lang)
+    prefix, suffix = tokenizer.prefix_search, tokenizer.suffix_search
+    infix = tokenizer.infix_finditer
+    return (prefix, suffix, infix, anchored_search(prefix), suffix_search(suffix),
+            infix_finditer(infix))
+
+
+@pytest.mark.parametrize("lang", ["en", "id", "de", "fr", "es", "nl"])
+@settings(max_examples=150, deadline=None)
 @given(words=st.lists(_WORDS, min_size=1, max_size=6))
-def test_anchored_prefix_search_finds_what_spacy_finds(lang, words):
-    search = _blank_tokenizer(lang).prefix_search
-    fast = anchored_search(search)
+def test_faster_affix_regexes_find_what_spacys_find(lang, words):
+    prefix, suffix, infix, fast_prefix, fast_suffix, fast_infix = _affix_regexes(lang)
     for word in words:
-        expected, got = search(word), fast(word)
-        assert (got and got.span()) == (expected and expected.span()), word
+        for slow, fast in ((prefix, fast_prefix), (suffix, fast_suffix)):
+            expected, got = slow(word), fast(word)
+            assert (got and got.span()) == (expected and expected.span()), word
+        assert [m.span() for m in fast_infix(word)] == [m.span() for m in infix(word)], word
 
 
 @pytest.mark.parametrize("lang", ["en", "id"])
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(words=st.lists(_WORDS, min_size=1, max_size=12),
        gaps=st.lists(st.sampled_from([" ", "  ", "\n", " \n ", "\t"]), max_size=12))
 def test_matching_tokenizer_gives_spacys_tokens(lang, words, gaps):
@@ -104,7 +116,7 @@ def test_matching_tokenizer_gives_spacys_tokens(lang, words, gaps):
     assert [(t.text, t.whitespace_) for t in ours] == [(t.text, t.whitespace_) for t in plain]
 
 
-def test_anchored_search_reasons_only_about_what_it_can():
+def test_affix_analysis_reasons_only_about_what_it_can():
     mixed = re.compile(r"^\(|^US\$|<a[^>]*>")
     fast = anchored_search(mixed.search)
     assert fast("(x").span() == (0, 1)
@@ -114,6 +126,21 @@ def test_anchored_search_reasons_only_about_what_it_can():
     for pattern in (re.compile(r"^a|[bc]d"), re.compile(r"^a|^b", re.MULTILINE),
                     re.compile(r"(?i)^a|b")):
         assert anchored_search(pattern.search) == pattern.search
+    units = re.compile(r"(?<=[0-9])(?:km|m)$|\.$|'s$")
+    fast = suffix_search(units.search)
+    assert fast("10km").span() == (2, 4) and fast("tikam") is None  # no digit, no unit
+    assert fast("Dr.").span() == (2, 3) and fast("Ali's").span() == (3, 5)
+    assert fast("10km\n").span() == (2, 4)  # $ before a final newline
+    for pattern in (re.compile(r"\w$"), re.compile(r"a?$"), re.compile(r"ab")):
+        assert suffix_search(pattern.search) == pattern.search
+    hyphen = re.compile(r"(?<=[a-z])-(?=[a-z])|(?<=[0-9])[+*](?=[0-9])")
+    fast = infix_finditer(hyphen.finditer)
+    assert [m.span() for m in fast("anak-anak")] == [(4, 5)] and list(fast("anak")) == []
+    assert infix_finditer(re.compile(r"(?<=a)(?=b)").finditer).__name__ == "finditer"
     tokenizer = matching_pipeline("id").nlp.tokenizer
-    assert pickle.loads(pickle.dumps(tokenizer.prefix_search))("x<a y>").span() == (1, 6)
+    for name in ("prefix_search", "suffix_search", "infix_finditer"):
+        fast = getattr(tokenizer, name)
+        plain = pickle.loads(pickle.dumps(fast))  # the regex's own method
+        assert plain.__name__ == name.split("_")[1] and plain.__self__.pattern == (
+            fast.__self__.pattern)
     assert tokenizer.to_bytes()  # spaCy can still serialise it

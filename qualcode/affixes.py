@@ -1,0 +1,255 @@
+"""Faster equivalents of spaCy's affix regexes, for splitting words seen the first time.
+
+spaCy splits each new whitespace-separated chunk with three regexes: prefixes
+(``^a|^b|…``, searched), suffixes (``a$|b$|…``, searched) and infixes (``finditer``).
+Python's regex engine tries every branch at every position of the chunk, which made
+these searches most of the cost of a new Indonesian word. Each function here reads the
+regex's structure (``re._parser``) and returns a callable that gives exactly the same
+matches but skips work that provably cannot match:
+
+- prefixes: a branch anchored with ``^`` can only match at position 0, so the regex is
+  matched there first; ``search`` runs only if the chunk contains the literal start of
+  a branch without ``^`` (Indonesian has one, ``<a([^>]+)>``);
+- suffixes: a branch ending in ``$`` can only match when the chunk's last character is
+  one its match can end with, and when the chunk holds a character its match needs
+  (its first character, or the one its leading look-behind asks for: a unit like
+  ``km`` only after a digit);
+- infixes: a match needs one of the characters any infix can start with.
+
+Whatever the analysis cannot reason about (case-insensitive or multi-line flags, a
+branch that can match the empty string, categories such as ``\\w``) leaves that regex
+as it was. The property tests compare both forms on random chunks for several
+languages.
+"""
+
+from __future__ import annotations
+
+import re
+import re._parser as sre_parse
+from typing import Any, Callable, Iterator
+
+_C: Any = sre_parse  # the opcode constants (AT, LITERAL, IN, …) live in this module
+_MAX_SET = 20_000
+_ZERO_WIDTH = (_C.AT, _C.ASSERT, _C.ASSERT_NOT)
+_REPEATS = tuple(getattr(_C, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+                 if hasattr(_C, name))
+
+
+class _Unknown(Exception):
+    """The analysis cannot bound this part of the regex."""
+
+
+def _class_chars(items: list[tuple[Any, Any]]) -> set[str]:
+    out: set[str] = set()
+    for op, arg in items:
+        if op is _C.LITERAL:
+            out.add(chr(arg))
+        elif op is _C.RANGE and arg[1] - arg[0] <= _MAX_SET:
+            out.update(map(chr, range(arg[0], arg[1] + 1)))
+        else:  # NEGATE, CATEGORY, a huge range
+            raise _Unknown
+    return out
+
+
+def _edge(ops: list[tuple[Any, Any]], last: bool) -> tuple[set[str], bool]:
+    """The characters a match of ``ops`` can start (or end) with, and whether it can be
+    empty (then the edge character comes from outside it)."""
+    chars: set[str] = set()
+    for op, arg in (reversed(ops) if last else ops):
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _C.LITERAL:
+            return chars | {chr(arg)}, False
+        if op is _C.IN:
+            return chars | _class_chars(arg), False
+        if op is _C.SUBPATTERN:
+            if arg[1] & (re.IGNORECASE | re.MULTILINE):
+                raise _Unknown
+            found, empty = _edge(list(arg[3].data), last)
+        elif op is _C.BRANCH:
+            found, empty = set(), False
+            for branch in arg[1]:
+                part, part_empty = _edge(list(branch.data), last)
+                found |= part
+                empty = empty or part_empty
+        elif op in _REPEATS:
+            found, empty = _edge(list(arg[2].data), last)
+            empty = empty or arg[0] == 0
+        elif op is getattr(_C, "ATOMIC_GROUP", None):
+            found, empty = _edge(list(arg.data), last)
+        else:  # ANY, NOT_LITERAL, GROUPREF, …
+            raise _Unknown
+        chars |= found
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _branches(pattern: re.Pattern[str]) -> list[list[tuple[Any, Any]]] | None:
+    """The top-level alternatives of ``pattern``, or ``None`` if it is not analysable."""
+    if not isinstance(pattern.pattern, str) or pattern.flags & (
+            re.IGNORECASE | re.MULTILINE | re.VERBOSE):
+        return None
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    items = list(parsed.data)
+    if len(items) == 1 and items[0][0] is _C.BRANCH:
+        return [list(b.data) for b in items[0][1][1]]
+    return [items]
+
+
+def _bound(method: Callable[..., Any], name: str) -> re.Pattern[str] | None:
+    pattern = getattr(method, "__self__", None)
+    if isinstance(pattern, re.Pattern) and getattr(method, "__name__", "") == name:
+        return pattern
+    return None
+
+
+class _Faster:
+    """Stands for ``pattern.<method>``: ``__self__`` is the pattern, as for the bound
+    method, so spaCy can still serialise the tokenizer; pickling gives the plain one."""
+
+    method = ""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.__self__ = pattern
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return getattr, (self.__self__, self.method)
+
+
+class _AnchoredSearch(_Faster):
+    method = "search"
+
+    def __init__(self, pattern: re.Pattern[str], needles: tuple[str, ...]):
+        super().__init__(pattern)
+        self._match, self._search, self._needles = pattern.match, pattern.search, needles
+
+    def __call__(self, text: str) -> re.Match[str] | None:
+        found = self._match(text)  # where search starts, so the same match
+        if found is None and any(n in text for n in self._needles):
+            return self._search(text)
+        return found
+
+
+def anchored_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A prefix regex's ``search``, matched at position 0 first (see the module)."""
+    pattern = _bound(search, "search")
+    branches = _branches(pattern) if pattern is not None else None
+    if pattern is None or branches is None:
+        return search
+    needles: list[str] = []
+    for ops in branches:
+        if ops and ops[0] == (_C.AT, _C.AT_BEGINNING):
+            continue  # ^ holds only at position 0 without MULTILINE
+        lead = ""
+        for op, arg in ops:
+            if op is not _C.LITERAL:
+                break
+            lead += chr(arg)
+        if not lead:
+            return search
+        needles.append(lead)
+    if not needles:
+        return pattern.match
+    return _AnchoredSearch(pattern, tuple(dict.fromkeys(needles)))
+
+
+def _needs(ops: list[tuple[Any, Any]]) -> set[str]:
+    """Characters of which a chunk must hold one for ``ops`` to match in it: what a
+    leading look-behind asks for, else what the match starts with."""
+    if ops and ops[0][0] is _C.ASSERT and ops[0][1][0] < 0:
+        behind, empty = _edge(list(ops[0][1][1].data), last=False)
+        if not empty:
+            return behind
+    first, empty = _edge(ops, last=False)
+    if empty:
+        raise _Unknown
+    return first
+
+
+class _SuffixSearch(_Faster):
+    method = "search"
+
+    def __init__(self, pattern: re.Pattern[str], needs: dict[str, frozenset[str]]):
+        super().__init__(pattern)
+        self._search, self._needs = pattern.search, needs
+
+    def __call__(self, text: str) -> re.Match[str] | None:
+        if not text or text[-1] == "\n":  # $ also matches before a final newline
+            return self._search(text)
+        needs = self._needs.get(text[-1])
+        if needs is None or needs.isdisjoint(text):
+            return None
+        return self._search(text)
+
+
+def suffix_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A suffix regex's ``search`` that skips chunks no branch can match (see the module)."""
+    pattern = _bound(search, "search")
+    branches = _branches(pattern) if pattern is not None else None
+    if pattern is None or branches is None:
+        return search
+    needs: dict[str, set[str]] = {}
+    try:
+        for ops in branches:
+            if not ops or ops[-1] not in ((_C.AT, _C.AT_END), (_C.AT, _C.AT_END_STRING)):
+                return search
+            ends, empty = _edge(ops, last=True)
+            if empty:
+                return search
+            need = _needs(ops)
+            for char in ends:
+                needs.setdefault(char, set()).update(need)
+    except _Unknown:
+        return search
+    shared: dict[frozenset[str], frozenset[str]] = {}
+    frozen = {c: shared.setdefault(frozenset(n), frozenset(n)) for c, n in needs.items()}
+    return _SuffixSearch(pattern, frozen)
+
+
+class _InfixFinditer(_Faster):
+    method = "finditer"
+
+    def __init__(self, pattern: re.Pattern[str], starts: frozenset[str]):
+        super().__init__(pattern)
+        self._finditer, self._starts = pattern.finditer, starts
+
+    def __call__(self, text: str) -> Iterator[re.Match[str]]:
+        if self._starts.isdisjoint(text):
+            return iter(())
+        return self._finditer(text)
+
+
+def infix_finditer(finditer: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An infix regex's ``finditer`` that skips chunks holding no character an infix
+    can start with (see the module)."""
+    pattern = _bound(finditer, "finditer")
+    branches = _branches(pattern) if pattern is not None else None
+    if pattern is None or branches is None:
+        return finditer
+    starts: set[str] = set()
+    try:
+        for ops in branches:
+            first, empty = _edge(ops, last=False)
+            if empty:  # an empty infix can match anywhere
+                return finditer
+            starts |= first
+    except _Unknown:
+        return finditer
+    return _InfixFinditer(pattern, frozenset(starts))
+
+
+def faster_affixes(tokenizer: Any) -> None:
+    """Give a spaCy tokenizer the faster, equivalent forms of its affix regexes."""
+    for name, faster in (("prefix_search", anchored_search), ("suffix_search", suffix_search),
+                         ("infix_finditer", infix_finditer)):
+        current = getattr(tokenizer, name, None)
+        if current is not None:
+            replacement = faster(current)
+            if replacement is not current:
+                setattr(tokenizer, name, replacement)
