@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from qualcode.affixes import faster_affixes
+from qualcode import affixes
 
 PIPELINE_VERSION = "3"
 """Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
@@ -179,7 +179,7 @@ class MatchingPipeline:
         self.signature = pipeline_signature(lang, model)
         self.norm = Normaliser(lang)
         self.norm.load()
-        self.nlp = spacy.load(model) if model else spacy.blank(lang)
+        self.nlp = spacy.load(model) if model else affixes.blank(lang, TOKENIZER_CACHE)
         if model:
             _check_model(self.nlp, model)
         lean: Any = self.nlp.vocab  # lex_attr_getters is set at run time; stubs lack it
@@ -190,7 +190,6 @@ class MatchingPipeline:
         tokenizer: Any = self.nlp.tokenizer
         if hasattr(tokenizer, "max_cache_size"):  # spaCy's 10,000 re-split most chunks
             tokenizer.max_cache_size = TOKENIZER_CACHE
-        faster_affixes(tokenizer)  # the same splits, found with less regex work
 
     def tokenize(self, text: str) -> Doc:
         """spaCy's tokens, without lexical attributes: read only their text."""

@@ -144,3 +144,15 @@ def test_affix_analysis_reasons_only_about_what_it_can():
         assert plain.__name__ == name.split("_")[1] and plain.__self__.pattern == (
             fast.__self__.pattern)
     assert tokenizer.to_bytes()  # spaCy can still serialise it
+
+
+def test_blank_pipeline_gets_the_faster_affixes_only_with_spacys_default_tokenizer():
+    from qualcode import affixes
+
+    tokenizer = affixes.blank("en", 1234).tokenizer
+    assert tokenizer.max_cache_size == 1234
+    assert type(tokenizer.infix_finditer).__name__ == "_InfixFinditer"
+    assert [t.text for t in tokenizer("Ali's 10km walk (twice).")] == [
+        "Ali", "'s", "10", "km", "walk", "(", "twice", ")", "."]
+    chinese = affixes.blank("zh", 1234)  # its own tokenizer, left as spaCy makes it
+    assert type(chinese.tokenizer).__name__ == "ChineseTokenizer"
