@@ -156,3 +156,16 @@ def test_blank_pipeline_gets_the_faster_affixes_only_with_spacys_default_tokeniz
         "Ali", "'s", "10", "km", "walk", "(", "twice", ")", "."]
     chinese = affixes.blank("zh", 1234)  # its own tokenizer, left as spaCy makes it
     assert type(chinese.tokenizer).__name__ == "ChineseTokenizer"
+
+
+def test_building_the_indonesian_pipeline_stays_small():
+    # the affix analysis once kept a set per character (1.6 GB, and every fork slowed)
+    import subprocess
+    import sys
+
+    code = ("import resource; from qualcode.language import matching_pipeline; "
+            "matching_pipeline('id'); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+    peak_mb = int(subprocess.run([sys.executable, "-c", code], check=True,
+                                 capture_output=True, text=True).stdout.split()[-1])
+    assert peak_mb < 600, f"{peak_mb} MB"
