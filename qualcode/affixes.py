@@ -35,8 +35,7 @@ from spacy.tokenizer import Tokenizer
 _C: Any = sre_parse  # the opcode constants (AT, LITERAL, IN, …) live in this module
 _MAX_SET = 20_000
 _ZERO_WIDTH = (_C.AT, _C.ASSERT, _C.ASSERT_NOT)
-_REPEATS = tuple(getattr(_C, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
-                 if hasattr(_C, name))
+_REPEATS = (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT)
 
 
 class _Unknown(Exception):
@@ -79,7 +78,7 @@ def _edge(ops: list[tuple[Any, Any]], last: bool) -> tuple[set[str], bool]:
         elif op in _REPEATS:
             found, empty = _edge(list(arg[2].data), last)
             empty = empty or arg[0] == 0
-        elif op is getattr(_C, "ATOMIC_GROUP", None):
+        elif op is _C.ATOMIC_GROUP:
             found, empty = _edge(list(arg.data), last)
         else:  # ANY, NOT_LITERAL, GROUPREF, …
             raise _Unknown
@@ -89,8 +88,13 @@ def _edge(ops: list[tuple[Any, Any]], last: bool) -> tuple[set[str], bool]:
     return chars, True
 
 
-def _branches(pattern: re.Pattern[str]) -> list[list[tuple[Any, Any]]] | None:
-    """The top-level alternatives of ``pattern``, or ``None`` if it is not analysable."""
+def _branches(method: Callable[..., Any], name: str
+              ) -> tuple[re.Pattern[str], list[list[tuple[Any, Any]]]] | None:
+    """The pattern behind ``method`` (a regex's bound ``name`` method) and its top-level
+    alternatives, or ``None`` if it is not such a method or not analysable."""
+    pattern = getattr(method, "__self__", None)
+    if not isinstance(pattern, re.Pattern) or getattr(method, "__name__", "") != name:
+        return None
     if not isinstance(pattern.pattern, str) or pattern.flags & (
             re.IGNORECASE | re.MULTILINE | re.VERBOSE):
         return None
@@ -102,15 +106,8 @@ def _branches(pattern: re.Pattern[str]) -> list[list[tuple[Any, Any]]] | None:
         return None
     items = list(parsed.data)
     if len(items) == 1 and items[0][0] is _C.BRANCH:
-        return [list(b.data) for b in items[0][1][1]]
-    return [items]
-
-
-def _bound(method: Callable[..., Any], name: str) -> re.Pattern[str] | None:
-    pattern = getattr(method, "__self__", None)
-    if isinstance(pattern, re.Pattern) and getattr(method, "__name__", "") == name:
-        return pattern
-    return None
+        return pattern, [list(b.data) for b in items[0][1][1]]
+    return pattern, [items]
 
 
 class _Faster:
@@ -142,10 +139,10 @@ class _AnchoredSearch(_Faster):
 
 def anchored_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
     """A prefix regex's ``search``, matched at position 0 first (see the module)."""
-    pattern = _bound(search, "search")
-    branches = _branches(pattern) if pattern is not None else None
-    if pattern is None or branches is None:
+    found = _branches(search, "search")
+    if found is None:
         return search
+    pattern, branches = found
     needles: list[str] = []
     for ops in branches:
         if ops and ops[0] == (_C.AT, _C.AT_BEGINNING):
@@ -194,10 +191,10 @@ class _SuffixSearch(_Faster):
 
 def suffix_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
     """A suffix regex's ``search`` that skips chunks no branch can match (see the module)."""
-    pattern = _bound(search, "search")
-    branches = _branches(pattern) if pattern is not None else None
-    if pattern is None or branches is None:
+    found = _branches(search, "search")
+    if found is None:
         return search
+    pattern, branches = found
     ending: dict[str, list[int]] = {}  # last character → the branches that can end with it
     needs: list[frozenset[str]] = []
     try:
@@ -238,10 +235,10 @@ class _InfixFinditer(_Faster):
 def infix_finditer(finditer: Callable[[str], Any]) -> Callable[[str], Any]:
     """An infix regex's ``finditer`` that skips chunks holding no character an infix
     can start with (see the module)."""
-    pattern = _bound(finditer, "finditer")
-    branches = _branches(pattern) if pattern is not None else None
-    if pattern is None or branches is None:
+    found = _branches(finditer, "finditer")
+    if found is None:
         return finditer
+    pattern, branches = found
     starts: set[str] = set()
     try:
         for ops in branches:
