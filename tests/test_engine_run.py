@@ -3,6 +3,10 @@ the ``code``, ``explain`` and ``cache`` commands."""
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -15,7 +19,7 @@ from qualcode.cli import main
 from qualcode.codebook import load_codebook
 from qualcode.engine import code_segments
 from qualcode.engine.table import COLUMNS
-from qualcode.errors import Report
+from qualcode.errors import QualcodeError, Report
 from qualcode.ingest.corpus import load_sources
 from qualcode.project import load_project
 from qualcode.segment import segment_sources
@@ -47,6 +51,57 @@ def test_jobs_and_cache_give_identical_results(demo_inputs, tmp_path, monkeypatc
     two = code_segments(segments, sources, codebook, jobs=2, cache=cache)
     two_cold = code_segments(segments, sources, codebook, jobs=2)
     assert plain == cold == warm == two == two_cold
+
+
+@pytest.mark.parametrize("how", ["killed", "raises"])
+def test_a_worker_that_fails_loses_nothing(demo_inputs, monkeypatch, how):
+    segments, sources, codebook = demo_inputs
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
+    expected = code_segments(segments, sources, codebook)
+    parent, real = os.getpid(), engine_code._run
+
+    def dies(task):  # a worker killed (say, out of memory) in the middle of its work
+        if os.getpid() != parent and task[0] >= len(segments) // 3:
+            if how == "killed":
+                os._exit(9)
+            raise QualcodeError("only in the worker")  # the task is run here again
+        return real(task)
+
+    monkeypatch.setattr(engine_code, "_run", dies)
+    assert code_segments(segments, sources, codebook, jobs=3) == expected
+    assert not multiprocessing.active_children()
+
+
+def test_an_error_in_a_worker_is_raised_as_in_one_process(demo_inputs, monkeypatch):
+    segments, sources, codebook = demo_inputs
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
+    real = engine_code._code_range
+
+    def refuses(a, b):
+        if a <= len(segments) // 2 < b:
+            raise QualcodeError("cannot read the cache entry", file="cache/x.tok")
+        return real(a, b)
+
+    monkeypatch.setattr(engine_code, "_code_range", refuses)
+    with pytest.raises(QualcodeError, match="cannot read the cache entry") as raised:
+        code_segments(segments, sources, codebook, jobs=2)
+    assert raised.value.problem.file == "cache/x.tok"
+    assert not multiprocessing.active_children()
+
+
+def test_stopping_early_stops_the_workers(demo_inputs, monkeypatch):
+    segments, sources, codebook = demo_inputs
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 500)
+    compiled = engine_code.compile_for(codebook)
+    job = engine_code._Job(compiled, segments, {s.id: s for s in sources}, None)
+    tasks = engine_code.batches(segments)
+    results = engine_code.run_all(job, tasks, 2)
+    first = next(results)
+    assert first == engine_code._run(tasks[0])
+    assert multiprocessing.active_children()
+    results.close()
+    assert not multiprocessing.active_children()
+    assert gc.get_freeze_count() == 0
 
 
 def test_an_unreadable_cache_entry_is_redone(demo_inputs, tmp_path):

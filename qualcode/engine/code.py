@@ -15,9 +15,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import queue
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence, cast
 
 from qualcode.cache import flush as flush_cache
 from qualcode.engine.match import SegmentMatches, match_batch, matchers_for
@@ -136,19 +139,138 @@ def _code_range(a: int, b: int) -> list[Coding]:
 
 
 def _pool(jobs: int, job: _Job) -> ProcessPoolExecutor:
-    # fork shares the loaded spaCy, the matchers and the segments with the workers
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                               initializer=_worker_init, initargs=(job,))
+    # where processes cannot be forked, each worker gets the job pickled once
+    return ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(job,))
+
+
+_TASKS: list[tuple[int, int]] = []
+"""The run's tasks, set before workers are forked (they inherit it)."""
+
+
+def _claim(counter: Any) -> int:
+    """The next unclaimed task's index (past the end when all are claimed)."""
+    with counter.get_lock():
+        at = counter.value
+        counter.value = at + 1
+    return int(at)
+
+
+def _serve(total: int, counter: Any, conn: Connection) -> None:
+    """A forked worker: claim the next task, run it, send ``(index, result)``.
+
+    A thread sends the results, so that the worker goes on while the parent is busy
+    coding and not reading. A task that raises is sent as ``(index, None)`` and the
+    worker stops: the parent runs that task again itself, so that its exception (a
+    ``QualcodeError`` with its file and field) is raised there as in one process.
+    """
+    out: queue.SimpleQueue[tuple[int, Result | None] | None] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send, args=(out, conn))
+    sender.start()
+    try:
+        while (at := _claim(counter)) < total:
+            try:
+                result = _run(_TASKS[at])
+            except Exception:  # run again by the parent, which raises it
+                out.put((at, None))
+                return
+            out.put((at, result))
+    except KeyboardInterrupt:  # the parent stops the run; no traceback from here
+        return
+    finally:
+        out.put(None)
+        sender.join()
+        conn.close()
+
+
+def _send(out: queue.SimpleQueue[tuple[int, Result | None] | None], conn: Connection
+          ) -> None:
+    while (item := out.get()) is not None:
+        try:
+            conn.send(item)
+        except OSError:  # the parent has gone
+            return
+
+
+def _drain(conns: dict[Connection, Any], done: dict[int, Result | None],
+           timeout: float | None) -> None:
+    """Move the results that have arrived into ``done``, waiting up to ``timeout``
+    seconds (``None``: until one arrives or a worker ends). A worker that has ended,
+    normally or not, is dropped from ``conns``."""
+    while conns:
+        ready = wait(list(conns), timeout)
+        if not ready:
+            return
+        for conn in cast(list[Connection], ready):
+            try:
+                at, result = conn.recv()
+            except (EOFError, OSError):  # finished, or died (even in mid-message)
+                conn.close()
+                del conns[conn]
+            else:
+                done[at] = result
+        timeout = 0
+
+
+def _result(result: Result | None, at: int) -> Result:
+    """A worker's result, or the task run here when the worker sent none."""
+    return _run(_TASKS[at]) if result is None else result
+
+
+def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
+    """Results in task order from this process and ``jobs - 1`` forked workers.
+
+    Every process claims the next task from a shared counter, so the work balances
+    itself, and this process codes too instead of waiting for a pool. Each worker
+    sends its results through its own pipe; when the pipe ends (the worker finished or
+    died), a task whose result did not arrive is run here.
+    """
+    global _TASKS
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 0)
+    _TASKS = tasks
+    conns: dict[Connection, Any] = {}  # reading end → its worker, while it runs
+    workers = []
+    try:
+        for _ in range(jobs - 1):
+            reader, writer = ctx.Pipe(duplex=False)
+            worker = ctx.Process(target=_serve, args=(len(tasks), counter, writer),
+                                 daemon=True)
+            conns[reader] = worker
+            workers.append(worker)
+            worker.start()
+            writer.close()  # the worker's copy is the only one: its end is our EOF
+        done: dict[int, Result | None] = {}
+        nxt = 0
+        while (at := _claim(counter)) < len(tasks):
+            done[at] = _run(tasks[at])
+            _drain(conns, done, 0)
+            while nxt in done:
+                yield _result(done.pop(nxt), nxt)
+                nxt += 1
+        while nxt < len(tasks):
+            while nxt not in done and conns:
+                _drain(conns, done, None)
+            yield _result(done.pop(nxt, None), nxt)  # lost with its worker: run here
+            nxt += 1
+    finally:
+        for conn in conns:
+            conn.close()
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            if worker.pid is not None:
+                worker.join()
+        _TASKS = []
 
 
 def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
-    """Codings for each batch, in order, from this process or ``jobs`` workers.
+    """Codings for each batch, in order, from this process alone or with workers.
 
+    With ``jobs`` > 1 this process forks ``jobs - 1`` workers and codes batches too.
     The objects that exist before coding (segments, sources, spaCy's vocabulary) are
-    moved out of the garbage collector's reach while it runs (``gc.freeze``): otherwise
-    each full collection walks them all again, which cost a tenth of a one-process run,
-    and in forked workers it would also copy the pages they sit on.
+    moved out of the garbage collector's reach while it runs (``gc.freeze``):
+    otherwise each full collection walks them all again, which cost a tenth of a
+    one-process run, and in forked workers it would also copy the pages they sit on.
     """
     parallel = jobs > 1 and len(tasks) > 1
     if parallel:
@@ -157,12 +279,14 @@ def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Resu
     if frozen:
         gc.freeze()
     try:
+        _worker_init(job)
         if not parallel:
-            _worker_init(job)
             yield from map(_run, tasks)
-            return
-        with _pool(min(jobs, len(tasks)), job) as pool:
-            yield from pool.map(_run, tasks, chunksize=1)
+        elif "fork" in multiprocessing.get_all_start_methods():
+            yield from _forked(tasks, min(jobs, len(tasks)))
+        else:
+            with _pool(min(jobs, len(tasks)), job) as pool:
+                yield from pool.map(_run, tasks, chunksize=1)
     finally:
         if frozen:
             gc.unfreeze()
