@@ -24,6 +24,7 @@ languages.
 
 from __future__ import annotations
 
+import itertools
 import re
 import re._parser as sre_parse
 from typing import Any, Callable, Iterator
@@ -189,26 +190,24 @@ class _SuffixSearch(_Faster):
         return self._search(text)
 
 
-def suffix_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
-    """A suffix regex's ``search`` that skips chunks no branch can match (see the module)."""
-    found = _branches(search, "search")
-    if found is None:
-        return search
-    pattern, branches = found
+def _suffix_needs(pattern: re.Pattern[str], branches: list[list[tuple[Any, Any]]]
+                  ) -> dict[str, frozenset[str]] | None:
+    """For each character a suffix match can end with, the characters of which the
+    chunk must hold one for a match (see ``_needs``); ``None`` if not analysable."""
     ending: dict[str, list[int]] = {}  # last character → the branches that can end with it
     needs: list[frozenset[str]] = []
     try:
         for ops in branches:
             if not ops or ops[-1] not in ((_C.AT, _C.AT_END), (_C.AT, _C.AT_END_STRING)):
-                return search
+                return None
             ends, empty = _edge(ops, last=True)
             if empty:
-                return search
+                return None
             for char in ends:
                 ending.setdefault(char, []).append(len(needs))
             needs.append(frozenset(_needs(ops)))
     except _Unknown:
-        return search
+        return None
     unions: dict[tuple[int, ...], frozenset[str]] = {}
     by_char = {}
     for char, group in ending.items():
@@ -216,7 +215,14 @@ def suffix_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
         if key not in unions:
             unions[key] = frozenset().union(*(needs[b] for b in key))
         by_char[char] = unions[key]
-    return _SuffixSearch(pattern, by_char)
+    return by_char
+
+
+def suffix_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A suffix regex's ``search`` that skips chunks no branch can match (see the module)."""
+    found = _branches(search, "search")
+    needs = _suffix_needs(*found) if found else None
+    return search if found is None or needs is None else _SuffixSearch(found[0], needs)
 
 
 class _InfixFinditer(_Faster):
@@ -232,23 +238,110 @@ class _InfixFinditer(_Faster):
         return self._finditer(text)
 
 
-def infix_finditer(finditer: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An infix regex's ``finditer`` that skips chunks holding no character an infix
-    can start with (see the module)."""
-    found = _branches(finditer, "finditer")
-    if found is None:
-        return finditer
-    pattern, branches = found
+def _infix_starts(branches: list[list[tuple[Any, Any]]]) -> frozenset[str] | None:
+    """The characters an infix match can start with; ``None`` if not analysable."""
     starts: set[str] = set()
     try:
         for ops in branches:
             first, empty = _edge(ops, last=False)
             if empty:  # an empty infix can match anywhere
-                return finditer
+                return None
             starts |= first
     except _Unknown:
-        return finditer
-    return _InfixFinditer(pattern, frozenset(starts))
+        return None
+    return frozenset(starts)
+
+
+def infix_finditer(finditer: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An infix regex's ``finditer`` that skips chunks holding no character an infix
+    can start with (see the module)."""
+    found = _branches(finditer, "finditer")
+    starts = _infix_starts(found[1]) if found else None
+    return finditer if found is None or starts is None else _InfixFinditer(found[0], starts)
+
+
+def _prefix_starts(branches: list[list[tuple[Any, Any]]]
+                   ) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """What a prefix match needs: a first character of the chunk (branches anchored
+    with ``^``), or a literal anywhere in it (the others); ``None`` if not analysable."""
+    firsts: set[str] = set()
+    needles: list[str] = []
+    try:
+        for ops in branches:
+            if ops and ops[0] == (_C.AT, _C.AT_BEGINNING):
+                chars, empty = _edge(ops[1:], last=False)
+                if empty:
+                    return None
+                firsts |= chars
+                continue
+            lead = "".join(chr(arg) for op, arg in
+                           itertools.takewhile(lambda item: item[0] is _C.LITERAL, ops))
+            if not lead:
+                return None
+            needles.append(lead)
+    except _Unknown:
+        return None
+    return frozenset(firsts), tuple(dict.fromkeys(needles))
+
+
+_NEVER = re.compile("a^")
+
+
+class _SingleToken:
+    """A ``token_match`` that says yes to chunks no affix regex can split: no prefix
+    can start at their first character, no suffix end at their last, no infix start
+    anywhere. spaCy then keeps such a chunk whole without calling the three affix
+    functions, which is what those calls would have decided, so tokens are unchanged.
+    Any other chunk is left to the language's own ``token_match`` and the regexes.
+
+    ``__self__`` is the language's own pattern, so spaCy serialises the tokenizer as it
+    would without this; pickling rebuilds it from its sets.
+    """
+
+    def __init__(self, firsts: frozenset[str], needles: tuple[str, ...],
+                 ending: dict[str, frozenset[str]], infixes: frozenset[str],
+                 token_match: Callable[[str], Any] | None):
+        self._firsts, self._needles, self._ending = firsts, needles, ending
+        self._infixes, self._other = infixes | {"\n"}, token_match
+        self.__self__ = getattr(token_match, "__self__", _NEVER)
+
+    def __call__(self, text: str) -> Any:
+        needs = self._ending.get(text[-1]) if text else None
+        if not text or text[0] in self._firsts or not self._infixes.isdisjoint(text) or \
+                (needs is not None and not needs.isdisjoint(text)) or \
+                any(n in text for n in self._needles):
+            return self._other(text) if self._other is not None else None
+        return True
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _SingleToken, (self._firsts, self._needles, self._ending,
+                              self._infixes - {"\n"}, self._other)
+
+
+def single_token(prefix: re.Pattern[str] | None, suffix: re.Pattern[str] | None,
+                 infix: re.Pattern[str] | None, token_match: Callable[[str], Any] | None
+                 ) -> Callable[[str], Any] | None:
+    """A ``token_match`` that keeps chunks no affix can split whole (``_SingleToken``),
+    or ``None`` if one of the regexes cannot be analysed."""
+    firsts: frozenset[str] = frozenset()
+    needles: tuple[str, ...] = ()
+    ending: dict[str, frozenset[str]] | None = {}
+    infixes: frozenset[str] | None = frozenset()
+    if prefix is not None:
+        found = _branches(prefix.search, "search")
+        parts = _prefix_starts(found[1]) if found else None
+        if parts is None:
+            return None
+        firsts, needles = parts
+    if suffix is not None:
+        found = _branches(suffix.search, "search")
+        ending = _suffix_needs(*found) if found else None
+    if infix is not None:
+        found = _branches(infix.finditer, "finditer")
+        infixes = _infix_starts(found[1]) if found else None
+    if ending is None or infixes is None:
+        return None
+    return _SingleToken(firsts, needles, ending, infixes, token_match)
 
 
 TOKENIZER = "qualcode.FasterAffixTokenizer.v1"
@@ -266,16 +359,18 @@ def faster_affix_tokenizer(max_cache_size: int = 10_000) -> Callable[[Language],
     def create(nlp: Language) -> Tokenizer:
         defaults: Any = nlp.Defaults
         tokenizer = Tokenizer(nlp.vocab, max_cache_size=max_cache_size)
+        prefix = suffix = infix = None
         if defaults.prefixes:
-            tokenizer.prefix_search = anchored_search(
-                spacy.util.compile_prefix_regex(defaults.prefixes).search)
+            prefix = spacy.util.compile_prefix_regex(defaults.prefixes)
+            tokenizer.prefix_search = anchored_search(prefix.search)
         if defaults.suffixes:
-            tokenizer.suffix_search = suffix_search(
-                spacy.util.compile_suffix_regex(defaults.suffixes).search)
+            suffix = spacy.util.compile_suffix_regex(defaults.suffixes)
+            tokenizer.suffix_search = suffix_search(suffix.search)
         if defaults.infixes:
-            tokenizer.infix_finditer = infix_finditer(
-                spacy.util.compile_infix_regex(defaults.infixes).finditer)
-        tokenizer.token_match = defaults.token_match
+            infix = spacy.util.compile_infix_regex(defaults.infixes)
+            tokenizer.infix_finditer = infix_finditer(infix.finditer)
+        tokenizer.token_match = single_token(prefix, suffix, infix, defaults.token_match) \
+            or defaults.token_match
         tokenizer.url_match = defaults.url_match
         tokenizer.rules = defaults.tokenizer_exceptions
         return tokenizer

@@ -117,6 +117,45 @@ def test_matching_tokenizer_gives_spacys_tokens(lang, words, gaps):
     assert [(t.text, t.whitespace_) for t in ours] == [(t.text, t.whitespace_) for t in plain]
 
 
+@functools.lru_cache(maxsize=None)
+def _keeps_whole(lang: str):
+    from qualcode import affixes
+
+    return affixes.blank(lang, 1000).tokenizer.token_match
+
+
+@pytest.mark.parametrize("lang", ["en", "id", "de", "fr", "es", "nl"])
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(_WORDS, min_size=1, max_size=6))
+def test_a_chunk_kept_whole_is_one_token_for_spacy(lang, words):
+    keep, tokenizer = _keeps_whole(lang), _blank_tokenizer(lang)
+    if lang != "fr":  # French's infixes are beyond the analysis: its own token_match
+        assert type(keep).__name__ == "_SingleToken"
+    for word in words:
+        if not word or any(c.isspace() for c in word) or word in tokenizer.rules:
+            continue  # not a chunk, or an exception (spaCy applies those first)
+        if keep(word) is True:
+            assert [t.text for t in tokenizer(word)] == [word]
+
+
+def test_keeping_chunks_whole_follows_each_affix_kind():
+    from qualcode import affixes
+
+    keep = affixes.single_token(
+        re.compile(r"^\(|^US\$|<a[^>]*>"), re.compile(r"(?<=[0-9])(?:km|m)$|\.$"),
+        re.compile(r"(?<=[a-z])-(?=[a-z])"), None)
+    assert keep is not None and keep("anak") is True and keep("tikam") is True
+    for split in ("(anak", "Usaha", "x<a y>", "10km", "Dr.", "anak-anak", "a\n"):
+        assert keep(split) is None, split
+    assert pickle.loads(pickle.dumps(keep))("anak") is True
+    own = re.compile(r"^[a-z]+\.[a-z]+$").match  # a language's own token_match
+    keep = affixes.single_token(None, re.compile(r"\.$"), None, own)
+    assert keep is not None and keep("anak") is True and keep("a.b") and not keep("a.")
+    assert affixes.single_token(re.compile(r"^a|[bc]d"), None, None, None) is None
+    assert affixes.single_token(None, re.compile(r"a?$"), None, None) is None
+    assert affixes.single_token(None, None, re.compile(r"(?<=a)(?=b)"), None) is None
+
+
 def test_affix_analysis_reasons_only_about_what_it_can():
     mixed = re.compile(r"^\(|^US\$|<a[^>]*>")
     fast = anchored_search(mixed.search)
