@@ -24,6 +24,7 @@ languages.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import re._parser as sre_parse
@@ -43,13 +44,20 @@ class _Unknown(Exception):
     """The analysis cannot bound this part of the regex."""
 
 
+@functools.lru_cache(maxsize=None)
+def _char(code: int) -> str:
+    """``chr(code)``, one object per character however many sets hold it (a character
+    past Latin-1 is a new 76-byte string each time; the suffix sets hold thousands)."""
+    return chr(code)
+
+
 def _class_chars(items: list[tuple[Any, Any]]) -> set[str]:
     out: set[str] = set()
     for op, arg in items:
         if op is _C.LITERAL:
-            out.add(chr(arg))
+            out.add(_char(arg))
         elif op is _C.RANGE and arg[1] - arg[0] <= _MAX_SET:
-            out.update(map(chr, range(arg[0], arg[1] + 1)))
+            out.update(map(_char, range(arg[0], arg[1] + 1)))
         else:  # NEGATE, CATEGORY, a huge range
             raise _Unknown
     return out
@@ -63,7 +71,7 @@ def _edge(ops: list[tuple[Any, Any]], last: bool) -> tuple[set[str], bool]:
         if op in _ZERO_WIDTH:
             continue
         if op is _C.LITERAL:
-            return chars | {chr(arg)}, False
+            return chars | {_char(arg)}, False
         if op is _C.IN:
             return chars | _class_chars(arg), False
         if op is _C.SUBPATTERN:
@@ -179,19 +187,18 @@ class _SuffixSearch(_Faster):
 
     def __init__(self, pattern: re.Pattern[str], needs: dict[str, frozenset[str]]):
         super().__init__(pattern)
-        self._search, self._needs = pattern.search, needs
+        self._search, self.needs = pattern.search, needs
 
     def __call__(self, text: str) -> re.Match[str] | None:
         if not text or text[-1] == "\n":  # $ also matches before a final newline
             return self._search(text)
-        needs = self._needs.get(text[-1])
+        needs = self.needs.get(text[-1])
         if needs is None or needs.isdisjoint(text):
             return None
         return self._search(text)
 
 
-def _suffix_needs(pattern: re.Pattern[str], branches: list[list[tuple[Any, Any]]]
-                  ) -> dict[str, frozenset[str]] | None:
+def _suffix_needs(branches: list[list[tuple[Any, Any]]]) -> dict[str, frozenset[str]] | None:
     """For each character a suffix match can end with, the characters of which the
     chunk must hold one for a match (see ``_needs``); ``None`` if not analysable."""
     ending: dict[str, list[int]] = {}  # last character → the branches that can end with it
@@ -221,7 +228,7 @@ def _suffix_needs(pattern: re.Pattern[str], branches: list[list[tuple[Any, Any]]
 def suffix_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
     """A suffix regex's ``search`` that skips chunks no branch can match (see the module)."""
     found = _branches(search, "search")
-    needs = _suffix_needs(*found) if found else None
+    needs = _suffix_needs(found[1]) if found else None
     return search if found is None or needs is None else _SuffixSearch(found[0], needs)
 
 
@@ -230,10 +237,10 @@ class _InfixFinditer(_Faster):
 
     def __init__(self, pattern: re.Pattern[str], starts: frozenset[str]):
         super().__init__(pattern)
-        self._finditer, self._starts = pattern.finditer, starts
+        self._finditer, self.starts = pattern.finditer, starts
 
     def __call__(self, text: str) -> Iterator[re.Match[str]]:
-        if self._starts.isdisjoint(text):
+        if self.starts.isdisjoint(text):
             return iter(())
         return self._finditer(text)
 
@@ -318,29 +325,33 @@ class _SingleToken:
                               self._infixes - {"\n"}, self._other)
 
 
-def single_token(prefix: re.Pattern[str] | None, suffix: re.Pattern[str] | None,
-                 infix: re.Pattern[str] | None, token_match: Callable[[str], Any] | None
-                 ) -> Callable[[str], Any] | None:
+def single_token(prefix_search: Callable[[str], Any] | None,
+                 suffix_search: Callable[[str], Any] | None,
+                 infix_finditer: Callable[[str], Any] | None,
+                 token_match: Callable[[str], Any] | None) -> Callable[[str], Any] | None:
     """A ``token_match`` that keeps chunks no affix can split whole (``_SingleToken``),
-    or ``None`` if one of the regexes cannot be analysed."""
+    given the tokenizer's affix functions as this module makes them; ``None`` if one of
+    them could not be analysed."""
     firsts: frozenset[str] = frozenset()
     needles: tuple[str, ...] = ()
-    ending: dict[str, frozenset[str]] | None = {}
-    infixes: frozenset[str] | None = frozenset()
-    if prefix is not None:
-        found = _branches(prefix.search, "search")
+    if prefix_search is not None:
+        pattern = getattr(prefix_search, "__self__", None)  # match, search or ours
+        found = _branches(pattern.search, "search") if isinstance(pattern, re.Pattern) \
+            else None
         parts = _prefix_starts(found[1]) if found else None
         if parts is None:
             return None
         firsts, needles = parts
-    if suffix is not None:
-        found = _branches(suffix.search, "search")
-        ending = _suffix_needs(*found) if found else None
-    if infix is not None:
-        found = _branches(infix.finditer, "finditer")
-        infixes = _infix_starts(found[1]) if found else None
-    if ending is None or infixes is None:
-        return None
+    ending: dict[str, frozenset[str]] = {}
+    if suffix_search is not None:
+        if not isinstance(suffix_search, _SuffixSearch):
+            return None
+        ending = suffix_search.needs
+    infixes: frozenset[str] = frozenset()
+    if infix_finditer is not None:
+        if not isinstance(infix_finditer, _InfixFinditer):
+            return None
+        infixes = infix_finditer.starts
     return _SingleToken(firsts, needles, ending, infixes, token_match)
 
 
@@ -359,18 +370,18 @@ def faster_affix_tokenizer(max_cache_size: int = 10_000) -> Callable[[Language],
     def create(nlp: Language) -> Tokenizer:
         defaults: Any = nlp.Defaults
         tokenizer = Tokenizer(nlp.vocab, max_cache_size=max_cache_size)
-        prefix = suffix = infix = None
         if defaults.prefixes:
-            prefix = spacy.util.compile_prefix_regex(defaults.prefixes)
-            tokenizer.prefix_search = anchored_search(prefix.search)
+            tokenizer.prefix_search = anchored_search(
+                spacy.util.compile_prefix_regex(defaults.prefixes).search)
         if defaults.suffixes:
-            suffix = spacy.util.compile_suffix_regex(defaults.suffixes)
-            tokenizer.suffix_search = suffix_search(suffix.search)
+            tokenizer.suffix_search = suffix_search(
+                spacy.util.compile_suffix_regex(defaults.suffixes).search)
         if defaults.infixes:
-            infix = spacy.util.compile_infix_regex(defaults.infixes)
-            tokenizer.infix_finditer = infix_finditer(infix.finditer)
-        tokenizer.token_match = single_token(prefix, suffix, infix, defaults.token_match) \
-            or defaults.token_match
+            tokenizer.infix_finditer = infix_finditer(
+                spacy.util.compile_infix_regex(defaults.infixes).finditer)
+        tokenizer.token_match = single_token(
+            tokenizer.prefix_search, tokenizer.suffix_search, tokenizer.infix_finditer,
+            defaults.token_match) or defaults.token_match
         tokenizer.url_match = defaults.url_match
         tokenizer.rules = defaults.tokenizer_exceptions
         return tokenizer

@@ -142,18 +142,20 @@ def test_keeping_chunks_whole_follows_each_affix_kind():
     from qualcode import affixes
 
     keep = affixes.single_token(
-        re.compile(r"^\(|^US\$|<a[^>]*>"), re.compile(r"(?<=[0-9])(?:km|m)$|\.$"),
-        re.compile(r"(?<=[a-z])-(?=[a-z])"), None)
+        anchored_search(re.compile(r"^\(|^US\$|<a[^>]*>").search),
+        suffix_search(re.compile(r"(?<=[0-9])(?:km|m)$|\.$").search),
+        infix_finditer(re.compile(r"(?<=[a-z])-(?=[a-z])").finditer), None)
     assert keep is not None and keep("anak") is True and keep("tikam") is True
     for split in ("(anak", "Usaha", "x<a y>", "10km", "Dr.", "anak-anak", "a\n"):
         assert keep(split) is None, split
     assert pickle.loads(pickle.dumps(keep))("anak") is True
     own = re.compile(r"^[a-z]+\.[a-z]+$").match  # a language's own token_match
-    keep = affixes.single_token(None, re.compile(r"\.$"), None, own)
+    keep = affixes.single_token(None, suffix_search(re.compile(r"\.$").search), None, own)
     assert keep is not None and keep("anak") is True and keep("a.b") and not keep("a.")
-    assert affixes.single_token(re.compile(r"^a|[bc]d"), None, None, None) is None
-    assert affixes.single_token(None, re.compile(r"a?$"), None, None) is None
-    assert affixes.single_token(None, None, re.compile(r"(?<=a)(?=b)"), None) is None
+    unknown = re.compile(r"^a|[bc]d"), re.compile(r"a?$"), re.compile(r"(?<=a)(?=b)")
+    assert affixes.single_token(anchored_search(unknown[0].search), None, None, None) is None
+    assert affixes.single_token(None, suffix_search(unknown[1].search), None, None) is None
+    assert affixes.single_token(None, None, infix_finditer(unknown[2].finditer), None) is None
 
 
 def test_affix_analysis_reasons_only_about_what_it_can():
