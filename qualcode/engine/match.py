@@ -244,9 +244,13 @@ class Matchers:
     def storable(self, batch: Batch, gtok: np.ndarray) -> Batch:
         """``batch`` with its distinct words, keys and local token indices filled in."""
         if batch.tok is None:
-            ids, inv = np.unique(gtok, return_inverse=True)
+            present = np.zeros(len(self.types), dtype=bool)
+            present[gtok] = True
+            ids = np.flatnonzero(present)  # the batch's types, in type order (no sort)
+            local = np.zeros(len(self.types), dtype=np.uint32)
+            local[ids] = np.arange(len(ids), dtype=np.uint32)
             batch.words, batch.keys = _pick(self._words, ids), _pick(self._keys, ids)
-            batch.tok = inv.reshape(-1).astype(np.uint32)
+            batch.tok = local[gtok]
         return batch
 
     def match(self, batch: Batch, starts: Sequence[int], ends: Sequence[int]
