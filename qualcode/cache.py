@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from qualcode.export.files import atomic_path
 
@@ -84,10 +83,6 @@ class TokenCache:
         except OSError:
             pass
 
-    def save_later(self, signature: str, key: str, make: Callable[[], bytes]) -> None:
-        """Build and store an entry in a background thread; ``flush`` waits for it."""
-        _PENDING.append(_writer().submit(lambda: self.save(signature, key, make())))
-
     def _tag(self) -> None:
         if self.folder in _TAGGED:
             return
@@ -112,7 +107,6 @@ class TokenCache:
 
     def clear(self) -> int:
         """Delete every entry (and the folders they leave empty); return how many."""
-        flush()
         _TAGGED.discard(self.folder)
         entries = self._entries()
         for path in entries:
@@ -129,25 +123,6 @@ class TokenCache:
 
 
 _TAGGED: set[Path] = set()
-_PENDING: list[Future] = []
-_WRITER: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _writer() -> ThreadPoolExecutor:
-    """This process's writer thread (a forked child starts its own)."""
-    global _WRITER
-    if _WRITER is None or _WRITER[0] != os.getpid():
-        _PENDING.clear()
-        _WRITER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="qualcode-cache"))
-    return _WRITER[1]
-
-
-def flush() -> None:
-    """Wait until every entry handed to ``save_later`` in this process is written."""
-    while _PENDING:
-        _PENDING.pop(0).exception()  # a cache that cannot be written is skipped
-
-
 def _rmdir_if_empty(folder: Path) -> None:
     try:
         folder.rmdir()

@@ -22,7 +22,6 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, Sequence, cast
 
-from qualcode.cache import flush as flush_cache
 from qualcode.engine.match import SegmentMatches, match_batch, matchers_for
 from qualcode.engine.rules import CompiledCodebook, code_context, compile_codebook, context
 from qualcode.errors import Problem, QualcodeError, Report
@@ -134,7 +133,6 @@ def _code_range(a: int, b: int) -> list[Coding]:
     question = frozenset(h.item for h in found[0].terms) if q is not None else frozenset()
     codings = _code_batch(job.compiled, segments, found[1 if q is not None else 0:],
                           job.sources, question)
-    flush_cache()  # the batch's cache entry, written meanwhile by a thread
     return codings
 
 

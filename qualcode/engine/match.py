@@ -448,5 +448,5 @@ def match_batch(spec: MatchSpec, texts: Sequence[str], cache_dir: str | None = N
     found = matchers.match(batch, starts, ends)
     if cache is not None and store is not None and batch.gtok is not None:
         batch = matchers.storable(batch, batch.gtok)
-        cache.save_later(matchers.pipe.signature, store, batch.to_bytes)
+        cache.save(matchers.pipe.signature, store, batch.to_bytes())
     return found
