@@ -79,7 +79,7 @@ class _View(NamedTuple):
     tok: list[int]
     idx: list[int]
     lengths: list[int]
-    signs_before: list[int]  # magnitude words before each token (prefix sums of signed)
+    signed: list[bool]
 
 
 class Matchers:
@@ -267,7 +267,6 @@ class Matchers:
         firsts = np.searchsorted(idx, starts, "left").tolist()
         lasts = np.searchsorted(idx, ends, "left").tolist()
         found: list[list[tuple[int, int, int]]] = [[] for _ in firsts]
-        anchors, anchored = self.anchored, set()  # segments with a pattern's anchor
         for p in np.flatnonzero(self._has[gtok]).tolist():
             for term, rest in types[tok[p]].starts:
                 if rest and not _follows(types, tok, p + 1, rest):
@@ -275,16 +274,13 @@ class Matchers:
                 seg, e = bisect.bisect_right(firsts, p) - 1, p + 1 + len(rest)
                 if seg >= 0 and e <= lasts[seg]:
                     found[seg].append((term, p, e))
-                    if term in anchors:
-                        anchored.add(seg)
         filled: dict[int, set[tuple[int, int]]] = defaultdict(set)
         for p in np.flatnonzero(self._needy[gtok]).tolist():
             seg = bisect.bisect_right(firsts, p) - 1
             if seg >= 0 and p < lasts[seg]:
                 filled[seg].update(types[tok[p]].needs)
-        signed = self._signed[gtok]
         view = _View(batch, gtok, tok, idx.tolist(), lengths.tolist(),
-                     np.concatenate([[0], np.cumsum(signed)]).tolist())
+                     self._signed[gtok].tolist())
         out = []
         for seg, (first, last) in enumerate(zip(firsts, lasts)):
             if not found[seg] and not self.free:
@@ -293,7 +289,7 @@ class Matchers:
             terms = tuple(sorted(self._raw(view, i, s, e, first, starts[seg])
                                  for i, s, e in found[seg]))
             pats = self._patterns(view, seg, found[seg], filled.get(seg, set()), first,
-                                  last, starts[seg]) if seg in anchored or self.free else ()
+                                  last, starts[seg])
             out.append(SegmentMatches(terms, pats, last - first))
         return out
 
@@ -350,10 +346,10 @@ class Matchers:
              base: int) -> RawHit:
         start = view.idx[s] - base
         end = view.idx[e - 1] + view.lengths[e - 1] - base
-        signs, before = "", view.signs_before
+        signs = ""
         for m, (_, _, window) in enumerate(self.signs):
             lo = max(first, s - window)
-            if before[s] == before[lo]:  # no magnitude word in the window
+            if not any(view.signed[lo:s]):
                 signs += "."
                 continue
             marks = {self.types[view.tok[i]].signs[m] for i in range(lo, s)}
