@@ -146,6 +146,13 @@ class _AnchoredSearch(_Faster):
         return found
 
 
+def _lead(ops: list[tuple[Any, Any]]) -> str:
+    """The literal characters a branch starts with (a branch without ``^`` can match
+    only where they occur)."""
+    return "".join(chr(arg) for op, arg in
+                   itertools.takewhile(lambda item: item[0] is _C.LITERAL, ops))
+
+
 def anchored_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
     """A prefix regex's ``search``, matched at position 0 first (see the module)."""
     found = _branches(search, "search")
@@ -156,11 +163,7 @@ def anchored_search(search: Callable[[str], Any]) -> Callable[[str], Any]:
     for ops in branches:
         if ops and ops[0] == (_C.AT, _C.AT_BEGINNING):
             continue  # ^ holds only at position 0 without MULTILINE
-        lead = ""
-        for op, arg in ops:
-            if op is not _C.LITERAL:
-                break
-            lead += chr(arg)
+        lead = _lead(ops)
         if not lead:
             return search
         needles.append(lead)
@@ -281,8 +284,7 @@ def _prefix_starts(branches: list[list[tuple[Any, Any]]]
                     return None
                 firsts |= chars
                 continue
-            lead = "".join(chr(arg) for op, arg in
-                           itertools.takewhile(lambda item: item[0] is _C.LITERAL, ops))
+            lead = _lead(ops)
             if not lead:
                 return None
             needles.append(lead)
