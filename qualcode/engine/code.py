@@ -3,8 +3,9 @@
 Segments are cut into batches of consecutive segments (about ``BATCH_CHARS``
 characters each, so the cut never depends on ``jobs``). Each batch is
 tokenised or read from the cache, matched and coded, in this process or a worker's.
-Workers are forked with the pipeline, the compiled codebook and the segments already
-loaded; a task is a range of segment indices and its result the batch's codings.
+With more than one job, this process forks the other workers (with the pipeline, the
+compiled codebook and the segments already loaded) and codes batches too; a task is a
+range of segment indices and its result the batch's codings.
 Structural rules read the interviewer turn before a segment: a batch that starts inside
 a source also matches that source's last interviewer turn before it. A batch that
 fails is retried source by source, so that only the failing source goes uncoded.
