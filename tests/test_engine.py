@@ -162,6 +162,18 @@ def test_patterns_with_lemma_and_anchors_english(tmp_path):
     assert (source.text[hit.start:hit.end], hit.kind) == ("never had", "pattern")
 
 
+def test_a_pattern_needs_its_other_words_in_the_segment(tmp_path):
+    # only patterns with a second literal: segments without it skip the Matcher
+    result, _ = coded(tmp_path, """
+        - id: NEG
+          label: Never had
+          rules:
+            - pattern: [{LOWER: never}, {LEMMA: have}]
+    """, "A: We never had time.\nA: We never went.\nA: They have never been.\n"
+         "A: Never. We had none.\n")
+    assert codes_of(result) == {1: {"NEG"}}
+
+
 def test_magnitude_fixed_and_from_words(tmp_path):
     magnitude = "magnitude:\n  negative: [never, without]\n  positive: [always]\n"
     result, _ = coded(tmp_path, """

@@ -122,6 +122,9 @@ class Matchers:
         self.need_groups: list[list[tuple[str, frozenset[str]]]] = [
             required_literals(json.loads(p.pattern))[1:] if p.anchors else []
             for p in spec.patterns]
+        # an anchored pattern with no other literal can match wherever its anchor is
+        self._anchor_enough = any(p.anchors and not groups
+                                  for p, groups in zip(spec.patterns, self.need_groups))
         self.needs_by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.needs_by_lower: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for p_idx, groups in enumerate(self.need_groups):
@@ -288,8 +291,9 @@ class Matchers:
                 continue
             terms = tuple(sorted(self._raw(view, i, s, e, first, starts[seg])
                                  for i, s, e in found[seg]))
-            pats = self._patterns(view, seg, found[seg], filled.get(seg, set()), first,
-                                  last, starts[seg])
+            pats = self._patterns(view, seg, found[seg], filled[seg], first, last,
+                                  starts[seg]) if seg in filled or self.free or \
+                self._anchor_enough else ()  # else no pattern has its other words here
             out.append(SegmentMatches(terms, pats, last - first))
         return out
 
