@@ -190,7 +190,7 @@ def _send(out: queue.SimpleQueue[tuple[int, Result | None] | None], conn: Connec
             return
 
 
-def _drain(conns: dict[Connection, Any], done: dict[int, Result | None],
+def _drain(conns: set[Connection], done: dict[int, Result | None],
            timeout: float | None) -> None:
     """Move the results that have arrived into ``done``, waiting up to ``timeout``
     seconds (``None``: until one arrives or a worker ends). A worker that has ended,
@@ -204,7 +204,7 @@ def _drain(conns: dict[Connection, Any], done: dict[int, Result | None],
                 at, result = conn.recv()
             except (EOFError, OSError):  # finished, or died (even in mid-message)
                 conn.close()
-                del conns[conn]
+                conns.discard(conn)
             else:
                 done[at] = result
         timeout = 0
@@ -227,14 +227,14 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
     _TASKS = tasks
-    conns: dict[Connection, Any] = {}  # reading end → its worker, while it runs
+    conns: set[Connection] = set()  # the reading ends of the workers still running
     workers = []
     try:
         for _ in range(jobs - 1):
             reader, writer = ctx.Pipe(duplex=False)
             worker = ctx.Process(target=_serve, args=(len(tasks), counter, writer),
                                  daemon=True)
-            conns[reader] = worker
+            conns.add(reader)
             workers.append(worker)
             worker.start()
             writer.close()  # the worker's copy is the only one: its end is our EOF
