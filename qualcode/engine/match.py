@@ -15,11 +15,11 @@ tuples, never Docs.
 
 from __future__ import annotations
 
-import bisect
+import itertools
 import json
 import operator
 from collections import defaultdict
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Sequence, cast
 
 import numpy as np
 from spacy.attrs import NORM
@@ -61,34 +61,42 @@ class SegmentMatches(NamedTuple):
 
 
 class WordType(NamedTuple):
-    """What matching needs of one distinct word, computed once per process."""
+    """What matching needs of one distinct word, computed once per process.
+
+    The one-word terms it is (by key, lower case or prefix) are not here: they are in
+    ``Matchers``' arrays, so that a batch finds them all with array operations.
+    """
 
     word: str
     key: str
     lower: str
-    starts: tuple[tuple[int, tuple[Test, ...]], ...]  # (term, tests of the next tokens)
+    phrases: tuple[tuple[int, tuple[Test, ...]], ...]  # (term, tests of the next tokens)
     signs: str  # per magnitude spec: "-" negative word, "+" positive, "." neither
     needs: tuple[tuple[int, int], ...]  # (pattern, literal token) this word can fill
 
 
 class _View(NamedTuple):
-    """A batch resolved to this process's word types, as plain lists."""
+    """A batch resolved to this process's word types, with its segments' bounds."""
 
     batch: Batch
     gtok: np.ndarray  # global type id per token
-    tok: list[int]
-    idx: list[int]
-    lengths: list[int]
-    signed: list[bool]
+    idx: np.ndarray  # each token's character offset in the batch
+    lengths: np.ndarray  # each token's length
+    firsts: np.ndarray  # each segment's first token
+    bases: np.ndarray  # each segment's first character
+    marked: list[tuple[np.ndarray, np.ndarray]] | None  # per magnitude spec: how many
+    # positive and negative words stand before each token (None: the batch has none)
 
 
 class Matchers:
     """The term index and pattern matchers for one ``MatchSpec``, built once per process.
 
     Word types get a process-wide id on first sight; per-type facts are kept in lists
-    (``types``) and numpy arrays (``_has``: can start a term, ``_len``, ``_signed``:
-    is a magnitude word, ``_keyid``: the key's string id), so a batch maps its tokens
-    to them with one array lookup.
+    (``types``) and numpy arrays, so a batch maps its tokens to them with one array
+    lookup: ``_len``, ``_keyid`` (the key's string id), ``_phrase`` (can start a
+    phrase), ``_needy`` (fills a pattern's literal), ``_marks`` (per magnitude spec: 1
+    negative word, 2 positive, 0 neither) and the one-word terms each type is, as
+    ``_nterms`` terms from ``_term_at`` on in ``_terms``.
     """
 
     def __init__(self, spec: MatchSpec, pipe: MatchingPipeline):
@@ -138,6 +146,7 @@ class Matchers:
         self._prefix_starts = tuple(prefix for prefix, _ in self.prefixes)
         self._sign_words = frozenset().union(*(neg | pos for neg, pos, _ in self.signs))
         self._no_signs = "." * len(self.signs)
+        self._no_marks = (0,) * len(self.signs)
         self.types: list[WordType] = []
         self._words: list[str] = []
         self._keys: list[str] = []
@@ -145,12 +154,20 @@ class Matchers:
         self._known_ids = np.zeros(0, dtype=np.int64)
         self._recent: dict[int, int] = {}  # orth → type, not yet merged into _known
         self._by_word: dict[str, int] = {}
-        self._new: list[tuple[bool, int, bool, int, bool]] = []
-        self._has = np.zeros(0, dtype=bool)
-        self._needy = np.zeros(0, dtype=bool)
+        self._new: list[tuple[int, int, int, bool, bool, int, tuple[int, ...]]] = []
         self._len = np.zeros(0, dtype=np.int64)
-        self._signed = np.zeros(0, dtype=bool)
         self._keyid = np.zeros(0, dtype=np.uint64)
+        self._phrase = np.zeros(0, dtype=bool)
+        self._needy = np.zeros(0, dtype=bool)
+        self._marks = np.zeros((0, len(self.signs)), dtype=np.int8)
+        self._nterms = np.zeros(0, dtype=np.int64)
+        self._term_at = np.zeros(0, dtype=np.int64)
+        self._terms = np.zeros(0, dtype=np.int64)
+        self._term_list: list[int] = []  # _terms while types are being added
+        # every combination of per-spec marks as its signs string (base-3 number)
+        self._sign_strings = [""]
+        for _ in self.signs:
+            self._sign_strings = [s + c for s in self._sign_strings for c in ".-+"]
 
     def _tests(self, term) -> list[Test]:
         tokens = [t.text for t in self.pipe.tokenize(term.text)]
@@ -183,12 +200,17 @@ class Matchers:
                             key in pos else "." for neg, pos, _ in self.signs)
         needs = tuple(self.needs_by_key.get(key, []) + self.needs_by_lower.get(lower, []))
         tid = len(self.types)
-        self.types.append(WordType(word, key, lower, tuple(starts), signs, needs))
+        phrases = tuple((term, rest) for term, rest in starts if rest)
+        self.types.append(WordType(word, key, lower, phrases, signs, needs))
         self._words.append(word)
         self._keys.append(key)
         self._by_word[word] = tid
-        self._new.append((bool(starts), len(word), signs.strip(".") != "",
-                          self.pipe.strings.add(key), bool(needs)))
+        terms = [term for term, rest in starts if not rest]
+        marks = self._no_marks if signs is self._no_signs else tuple(
+            ".-+".index(c) for c in signs)
+        self._new.append((len(word), self.pipe.strings.add(key), len(terms), bool(phrases),
+                          bool(needs), len(self._term_list), marks))
+        self._term_list.extend(terms)
         return tid
 
     def _from_orths(self, orths: np.ndarray) -> np.ndarray:
@@ -228,19 +250,23 @@ class Matchers:
             ids = self._from_orths(batch.orths)
         else:
             assert batch.words is not None and batch.keys is not None and batch.tok is not None
-            get = self._by_word.get
-            local = [get(w, -1) for w in batch.words]
+            local = list(map(self._by_word.get, batch.words, itertools.repeat(-1)))
             for n, tid in enumerate(local):
                 if tid < 0:
                     local[n] = self._add_type(batch.words[n], batch.keys[n])
             ids = np.array(local, dtype=np.int64)[batch.tok]
         if self._new:
-            has, length, signed, keyid, needy = zip(*self._new)
-            self._has = np.concatenate([self._has, np.array(has, dtype=bool)])
+            length, keyid, nterms, phrase, needy, term_at, marks = zip(*self._new)
             self._len = np.concatenate([self._len, np.array(length, dtype=np.int64)])
-            self._signed = np.concatenate([self._signed, np.array(signed, dtype=bool)])
             self._keyid = np.concatenate([self._keyid, np.array(keyid, dtype=np.uint64)])
+            self._nterms = np.concatenate([self._nterms, np.array(nterms, dtype=np.int64)])
+            self._phrase = np.concatenate([self._phrase, np.array(phrase, dtype=bool)])
             self._needy = np.concatenate([self._needy, np.array(needy, dtype=bool)])
+            self._term_at = np.concatenate([self._term_at, np.array(term_at, dtype=np.int64)])
+            self._marks = np.concatenate([self._marks, np.array(
+                marks, dtype=np.int8).reshape(len(marks), len(self.signs))])
+            if len(self._term_list) > len(self._terms):
+                self._terms = np.array(self._term_list, dtype=np.int64)
             self._new = []
         return ids
 
@@ -266,36 +292,65 @@ class Matchers:
         lengths = self._len[gtok]
         step = lengths + batch.spaces
         idx = np.cumsum(step) - step
-        types, tok = self.types, gtok.tolist()
-        firsts = np.searchsorted(idx, starts, "left").tolist()
-        lasts = np.searchsorted(idx, ends, "left").tolist()
-        found: list[list[tuple[int, int, int]]] = [[] for _ in firsts]
-        for p in np.flatnonzero(self._has[gtok]).tolist():
-            for term, rest in types[tok[p]].starts:
-                if rest and not _follows(types, tok, p + 1, rest):
-                    continue
-                seg, e = bisect.bisect_right(firsts, p) - 1, p + 1 + len(rest)
-                if seg >= 0 and e <= lasts[seg]:
-                    found[seg].append((term, p, e))
+        firsts = np.searchsorted(idx, starts, "left")
+        lasts = np.searchsorted(idx, ends, "left")
+        marks = self._marks[gtok]
+        marked = [tuple(np.concatenate([[0], np.cumsum(marks[:, m] == mark)])
+                        for mark in (2, 1)) for m in range(len(self.signs))
+                  ] if marks.any() else None
+        view = _View(batch, gtok, idx, lengths, firsts, np.asarray(starts, dtype=np.int64),
+                     cast(list[tuple[np.ndarray, np.ndarray]] | None, marked))
+        items, s, e = self._candidates(gtok)
+        seg = np.searchsorted(firsts, s, "right") - 1
+        inside = seg >= 0
+        inside[inside] = e[inside] <= lasts[seg[inside]]
+        items, s, e, seg = items[inside], s[inside], e[inside], seg[inside]
+        order = np.lexsort((s, items, seg))
+        items, s, e, seg = items[order], s[order], e[order], seg[order]
+        hits = self._raws(view, items, s, e, seg)
+        bounds = np.searchsorted(seg, np.arange(len(starts) + 1)).tolist()
         filled: dict[int, set[tuple[int, int]]] = defaultdict(set)
-        for p in np.flatnonzero(self._needy[gtok]).tolist():
-            seg = bisect.bisect_right(firsts, p) - 1
-            if seg >= 0 and p < lasts[seg]:
-                filled[seg].update(types[tok[p]].needs)
-        view = _View(batch, gtok, tok, idx.tolist(), lengths.tolist(),
-                     self._signed[gtok].tolist())
+        needy = np.flatnonzero(self._needy[gtok])
+        if len(needy):
+            nseg = np.searchsorted(firsts, needy, "right") - 1
+            ok = nseg >= 0
+            ok[ok] = needy[ok] < lasts[nseg[ok]]
+            types = self.types
+            for p, n in zip(gtok[needy[ok]].tolist(), nseg[ok].tolist()):
+                filled[n].update(types[p].needs)
         out = []
-        for seg, (first, last) in enumerate(zip(firsts, lasts)):
-            if not found[seg] and not self.free:
+        for n, (first, last) in enumerate(zip(firsts.tolist(), lasts.tolist())):
+            a, b = bounds[n], bounds[n + 1]
+            if a == b and not self.free:
                 out.append(SegmentMatches((), (), last - first))
                 continue
-            terms = tuple(sorted(self._raw(view, i, s, e, first, starts[seg])
-                                 for i, s, e in found[seg]))
-            pats = self._patterns(view, seg, found[seg], filled[seg], first, last,
-                                  starts[seg]) if seg in filled or self.free or \
-                self._anchor_enough else ()  # else no pattern has its other words here
+            terms = tuple(hits[a:b])
+            pats = self._patterns(view, n, terms, filled[n], first, last) if n in filled \
+                or self.free or self._anchor_enough else ()  # no pattern has its words here
             out.append(SegmentMatches(terms, pats, last - first))
         return out
+
+    def _candidates(self, gtok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every term that starts at a token and whose phrase follows: term, first
+        token, end token (not yet checked against segment bounds)."""
+        at = np.flatnonzero(self._nterms[gtok])
+        counts = self._nterms[gtok[at]]
+        s = np.repeat(at, counts)
+        # the n-th one-word term of a token is _terms[_term_at[type] + n]
+        offsets = np.repeat(self._term_at[gtok[at]] - (np.cumsum(counts) - counts), counts)
+        items = self._terms[offsets + np.arange(len(s))]
+        e = s + 1
+        phrased = np.flatnonzero(self._phrase[gtok])
+        if len(phrased):
+            types, tok = self.types, gtok.tolist()
+            more = [(term, p, p + 1 + len(rest)) for p in phrased.tolist()
+                    for term, rest in types[tok[p]].phrases
+                    if _follows(types, tok, p + 1, rest)]
+            if more:
+                terms, ps, es = (np.array(c, dtype=np.int64) for c in zip(*more))
+                items, s, e = (np.concatenate(pair) for pair in
+                               ((items, terms), (s, ps), (e, es)))
+        return items, s, e
 
     def _doc(self, view: _View, seg: int, first: int, last: int) -> Doc:
         """Segment ``seg`` as a Doc whose NORMs are the keys (for token patterns)."""
@@ -304,7 +359,7 @@ class Matchers:
         doc = batch.docs[seg]
         if doc is None:
             doc = batch.docs[seg] = Doc(
-                self.pipe.vocab, words=[self.types[t].word for t in view.tok[first:last]],
+                self.pipe.vocab, words=_pick(self._words, view.gtok[first:last]),
                 spaces=batch.spaces[first:last].astype(bool).tolist())
         if seg not in batch.keyed:
             if last > first:
@@ -312,8 +367,9 @@ class Matchers:
             batch.keyed.add(seg)
         return doc
 
-    def _patterns(self, view: _View, seg: int, found, filled: set[tuple[int, int]],
-                  first: int, last: int, base: int) -> tuple[RawHit, ...]:
+    def _patterns(self, view: _View, seg: int, terms: tuple[RawHit, ...],
+                  filled: set[tuple[int, int]], first: int, last: int
+                  ) -> tuple[RawHit, ...]:
         """Pattern matches of one segment: anchored ones near their anchors' hits.
 
         A pattern is tried only when the segment holds, besides its anchor, a word for
@@ -322,13 +378,13 @@ class Matchers:
         pattern's windows.
         """
         at: dict[int, set[int]] = {}
-        for term, s, _ in found:
-            for p_idx in self.anchored.get(term, ()):
-                at.setdefault(p_idx, set()).add(s)
+        for hit in terms:
+            for p_idx in self.anchored.get(hit.item, ()):
+                at.setdefault(p_idx, set()).add(first + hit.tok)
         for p_idx in list(at):
             if any((p_idx, g) not in filled for g in range(len(self.need_groups[p_idx]))):
                 del at[p_idx]
-        hits: set[RawHit] = set()
+        found: set[tuple[int, int, int]] = set()
         if at:
             own = {p: _windows(sorted(s), self.spec.patterns[p].longest, first, last)
                    for p, s in at.items()}
@@ -338,27 +394,44 @@ class Matchers:
                 for label, s, e in self.anchored_matcher(doc[u_start - first:u_end - first]):
                     p_idx, s, e = self.label_of[label], u_start + s, u_start + e
                     if any(a <= s and e <= b for a, b in own.get(p_idx, ())):
-                        hits.add(self._raw(view, p_idx, s, e, first, base))
+                        found.add((p_idx, s, e))
         if self.free and last > first:
             doc = self._doc(view, seg, first, last)
             for p_idx, matcher in self.free:
                 for _, s, e in matcher(doc):
-                    hits.add(self._raw(view, p_idx, first + s, first + e, first, base))
-        return tuple(sorted(hits))
+                    found.add((p_idx, first + s, first + e))
+        if not found:
+            return ()
+        items, starts, ends = (np.array(c, dtype=np.int64) for c in zip(*sorted(found)))
+        return tuple(self._raws(view, items, starts, ends, np.full(len(starts), seg)))
 
-    def _raw(self, view: _View, item: int, s: int, e: int, first: int,
-             base: int) -> RawHit:
-        start = view.idx[s] - base
-        end = view.idx[e - 1] + view.lengths[e - 1] - base
-        signs = ""
-        for m, (_, _, window) in enumerate(self.signs):
-            lo = max(first, s - window)
-            if not any(view.signed[lo:s]):
-                signs += "."
-                continue
-            marks = {self.types[view.tok[i]].signs[m] for i in range(lo, s)}
-            signs += "-" if "-" in marks else "+" if "+" in marks else "."
-        return RawHit(item, s - first, e - first, start, end, signs)
+    def _raws(self, view: _View, items: np.ndarray, s: np.ndarray, e: np.ndarray,
+              seg: np.ndarray) -> list[RawHit]:
+        """Hits of ``items`` over tokens ``[s, e)`` of segments ``seg``, as ``RawHit``s.
+
+        A hit's sign for a magnitude spec is ``-`` when a negative word stands within
+        the spec's window of tokens before it (in its segment), else ``+`` when a
+        positive one does, else ``.``: counted with prefix sums over the batch.
+        """
+        if not len(s):
+            return []
+        first = view.firsts[seg]
+        start = view.idx[s] - view.bases[seg]
+        end = view.idx[e - 1] + view.lengths[e - 1] - view.bases[seg]
+        code = np.zeros(len(s), dtype=np.int64)
+        if view.marked is not None:
+            for (_, _, window), counts in zip(self.signs, view.marked):
+                lo = np.maximum(first, s - window)
+                sign = np.zeros(len(s), dtype=np.int64)
+                for mark, count in zip((2, 1), counts):  # a negative word wins
+                    sign[count[s] > count[lo]] = mark
+                code = code * 3 + sign
+        strings = self._sign_strings
+        signs = [strings[c] for c in code.tolist()] if code.any() else \
+            [strings[0]] * len(s)
+        columns = (items.tolist(), (s - first).tolist(), (e - first).tolist(),
+                   start.tolist(), end.tolist(), signs)
+        return list(map(tuple.__new__, itertools.repeat(RawHit), zip(*columns)))
 
 
 def _pick(items: list[str], ids: np.ndarray) -> list[str]:
