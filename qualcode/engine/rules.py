@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from operator import itemgetter
+from typing import Mapping, NamedTuple, Sequence
 
 from qualcode.engine.match import RawHit, SegmentMatches
 from qualcode.engine.spec import MatchSpec, build_spec
@@ -32,16 +33,19 @@ class CompiledRule:
     question: tuple[int, ...]
     pattern: int | None
     magnitude: int | None
+    name: str  # the rule's name, as codings record it
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     """One condition of a rule on one segment: held or not, why, and the hits it used."""
 
     kind: str
     met: bool
     detail: str
     hits: tuple[RawHit, ...] = ()
+
+
+_met = itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ def compile_codebook(codebook: Codebook, key, model: str | None = None) -> Compi
             idx = (keywords, all_, none, near, question)
             pattern = pattern_ids.get((code.id, rule.index))
             compiled = CompiledRule(code, rule, keywords, all_, none, near, question, pattern,
-                                    magnitude_ids.get(mag) if mag.enabled else None)
+                                    magnitude_ids.get(mag) if mag.enabled else None,
+                                    rule.name)
             n = len(rules)
             rules.append(compiled)
             for term in dict.fromkeys(idx[0] + idx[1] + idx[3]):
@@ -130,7 +135,8 @@ def _where(rule: Rule, ctx: SegmentContext) -> Condition:
 
 
 def _names(spec: MatchSpec, ids: Sequence[int]) -> str:
-    return ", ".join(str(spec.terms[i]) for i in ids)
+    names = spec.names
+    return ", ".join([names[i] for i in ids])
 
 
 def _near(cr: CompiledRule, ctx: SegmentContext, spec: MatchSpec) -> Condition:
@@ -227,7 +233,7 @@ def _hits(segment: Segment, spec: MatchSpec,
                 continue
             for h in cond.hits:
                 term = (segment.text[h.start:h.end] if cond.kind == "pattern"
-                        else str(spec.terms[h.item]))
+                        else spec.names[h.item])
                 start, end = segment.start + h.start, segment.start + h.end
                 unique.setdefault((start, end, term), Hit(term, start, end, cond.kind))
     return tuple(unique[k] for k in sorted(unique))
@@ -251,11 +257,11 @@ def code_context(compiled: CompiledCodebook, ctx: SegmentContext) -> list[Coding
     for n in candidates(compiled, ctx):
         cr = compiled.rules[n]
         conds = check_rule(cr, ctx, compiled.spec)
-        if all(c.met for c in conds):
+        if all(map(_met, conds)):
             fired.setdefault(cr.code.id, []).append((cr, conds))
     out = []
     for code_id, items in fired.items():
-        out.append(Coding(ctx.segment.id, code_id, ", ".join(cr.rule.name for cr, _ in items),
+        out.append(Coding(ctx.segment.id, code_id, ", ".join([cr.name for cr, _ in items]),
                           _hits(ctx.segment, compiled.spec, items), _magnitude(items)))
     return out
 

@@ -8,6 +8,7 @@ reads the compact hits the matchers return.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -45,6 +46,11 @@ class MatchSpec:
     terms: tuple[Term, ...]
     patterns: tuple[PatternSpec, ...]
     magnitudes: tuple[MagnitudeSpec, ...]
+
+    @functools.cached_property
+    def names(self) -> tuple[str, ...]:
+        """Each term as a rule writes it (``=word``, ``prefix*``), by index."""
+        return tuple(str(t) for t in self.terms)
 
 
 def plain(value: Any) -> Any:
