@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, Sequence, cast
 
 from qualcode.engine.match import SegmentMatches, match_batch, matchers_for
-from qualcode.engine.rules import CompiledCodebook, code_context, compile_codebook, context
+from qualcode.engine.rules import (CompiledCodebook, candidates, code_context,
+                                   compile_codebook, context)
 from qualcode.errors import Problem, QualcodeError, Report
 from qualcode.language import matching_pipeline
 from qualcode.model import Codebook, Coding, Segment, Source
@@ -335,8 +336,12 @@ def _code_batch(compiled: CompiledCodebook, segments: Sequence[Segment],
             if segment.is_interviewer:
                 question = frozenset()
             continue  # nothing can fire
-        ctx = context(segment, sources[segment.source_id], found, question)
-        out.extend(code_context(compiled, ctx))
+        terms = {hit.item for hit in found.terms}
+        rules = candidates(compiled, segment, terms, {hit.item for hit in found.patterns},
+                           question)
+        if rules:
+            ctx = context(segment, sources[segment.source_id], found, question)
+            out.extend(code_context(compiled, ctx, rules))
         if segment.is_interviewer:
-            question = frozenset(ctx.terms)
+            question = frozenset(terms)
     return out

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import groupby
 from operator import itemgetter
-from typing import Mapping, NamedTuple, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from qualcode.engine.match import RawHit, SegmentMatches
 from qualcode.engine.spec import MatchSpec, build_spec
@@ -60,15 +61,29 @@ class SegmentContext:
 
 
 @dataclass
+class RuleIndex:
+    """The rules that can fire on one kind of turn, by what must be found first."""
+
+    by_term: dict[int, list[int]]
+    by_pattern: dict[int, list[int]]
+    question: list[int]
+
+
+@dataclass
 class CompiledCodebook:
-    """The matching spec plus the rules, indexed by the terms that can make them fire."""
+    """The matching spec plus the rules, indexed by the terms that can make them fire:
+    ``index[True]`` for interviewer turns, ``index[False]`` for the others."""
 
     codebook: Codebook
     spec: MatchSpec
     rules: list[CompiledRule]
-    by_term: dict[int, list[int]]
-    by_pattern: dict[int, list[int]]
-    question_rules: list[int]
+    index: dict[bool, RuleIndex]
+
+
+def reads(rule: Rule, interviewer: bool) -> bool:
+    """Whether ``rule`` reads turns of that kind (its ``where: speaker``)."""
+    speakers = rule.where.get("speaker", ("informant",))
+    return "any" in speakers or ("interviewer" if interviewer else "informant") in speakers
 
 
 def compile_codebook(codebook: Codebook, key, model: str | None = None) -> CompiledCodebook:
@@ -78,9 +93,7 @@ def compile_codebook(codebook: Codebook, key, model: str | None = None) -> Compi
     pattern_ids = {(p.code_id, p.rule_index): i for i, p in enumerate(spec.patterns)}
     magnitude_ids = {m: i for i, m in enumerate(spec.magnitudes)}
     rules: list[CompiledRule] = []
-    by_term: dict[int, list[int]] = defaultdict(list)
-    by_pattern: dict[int, list[int]] = defaultdict(list)
-    question_rules: list[int] = []
+    index = {kind: RuleIndex(defaultdict(list), defaultdict(list), []) for kind in (True, False)}
     for code in codebook.codes:
         mag = code.magnitude or codebook.magnitude
         for rule in code.rules:
@@ -94,33 +107,39 @@ def compile_codebook(codebook: Codebook, key, model: str | None = None) -> Compi
                                     rule.name)
             n = len(rules)
             rules.append(compiled)
-            for term in dict.fromkeys(idx[0] + idx[1] + idx[3]):
-                by_term[term].append(n)
-            if pattern is not None:
-                by_pattern[pattern].append(n)
-            if rule.question:
-                question_rules.append(n)
-    return CompiledCodebook(codebook, spec, rules, dict(by_term), dict(by_pattern),
-                            question_rules)
+            for kind in (True, False):
+                if not reads(rule, kind):
+                    continue  # its where condition fails on every such turn
+                for term in dict.fromkeys(idx[0] + idx[1] + idx[3]):
+                    index[kind].by_term[term].append(n)
+                if pattern is not None:
+                    index[kind].by_pattern[pattern].append(n)
+                if rule.question:
+                    index[kind].question.append(n)
+    for found in index.values():
+        found.by_term, found.by_pattern = dict(found.by_term), dict(found.by_pattern)
+    return CompiledCodebook(codebook, spec, rules, index)
 
 
 def context(segment: Segment, source: Source, matches: SegmentMatches,
             question: frozenset[int]) -> SegmentContext:
-    terms: dict[int, list[RawHit]] = defaultdict(list)
-    for hit in matches.terms:
-        terms[hit.item].append(hit)
-    patterns: dict[int, list[RawHit]] = defaultdict(list)
-    for hit in matches.patterns:
-        patterns[hit.item].append(hit)
-    return SegmentContext(segment, source, {k: tuple(v) for k, v in terms.items()},
-                          {k: tuple(v) for k, v in patterns.items()}, question)
+    """What the rules see of a segment; its hits grouped by term (they come sorted)."""
+    return SegmentContext(segment, source, _by_item(matches.terms),
+                          _by_item(matches.patterns), question)
+
+
+def _by_item(hits: tuple[RawHit, ...]) -> dict[int, tuple[RawHit, ...]]:
+    return {item: tuple(group) for item, group in groupby(hits, _item)} if hits else {}
+
+
+_item = itemgetter(0)
 
 
 def _where(rule: Rule, ctx: SegmentContext) -> Condition:
     seg, src = ctx.segment, ctx.source
-    speakers = rule.where.get("speaker", ("informant",))
-    kind = "interviewer" if seg.is_interviewer else "informant"
-    if "any" not in speakers and kind not in speakers:
+    if not reads(rule, seg.is_interviewer):
+        kind = "interviewer" if seg.is_interviewer else "informant"
+        speakers = rule.where.get("speaker", ("informant",))
         return Condition("where", False, f"{kind} turn; the rule reads "
                          f"{'/'.join(speakers)} turns")
     attrs = {"technique": src.technique, "role": src.role, "agency": src.agency,
@@ -239,22 +258,30 @@ def _hits(segment: Segment, spec: MatchSpec,
     return tuple(unique[k] for k in sorted(unique))
 
 
-def candidates(compiled: CompiledCodebook, ctx: SegmentContext) -> list[int]:
-    """Rules that could fire: those with a hit term or pattern, or a question before."""
+def candidates(compiled: CompiledCodebook, segment: Segment, terms: Iterable[int],
+               patterns: Iterable[int], question: frozenset[int]) -> list[int]:
+    """Rules that could fire on ``segment``, in order: those that read its kind of turn
+    and have a hit term or pattern in it, or a question before."""
+    index = compiled.index[segment.is_interviewer]
     found: set[int] = set()
-    for term in ctx.terms:
-        found.update(compiled.by_term.get(term, ()))
-    for pattern in ctx.patterns:
-        found.update(compiled.by_pattern.get(pattern, ()))
-    if ctx.question:
-        found.update(compiled.question_rules)
+    for term in terms:
+        found.update(index.by_term.get(term, ()))
+    for pattern in patterns:
+        found.update(index.by_pattern.get(pattern, ()))
+    if question:
+        found.update(index.question)
     return sorted(found)
 
 
-def code_context(compiled: CompiledCodebook, ctx: SegmentContext) -> list[Coding]:
-    """The codings of one segment, in codebook order (rules in order within a code)."""
+def code_context(compiled: CompiledCodebook, ctx: SegmentContext,
+                 rules: Sequence[int] | None = None) -> list[Coding]:
+    """The codings of one segment, in codebook order (rules in order within a code).
+
+    ``rules``: the ``candidates`` when the caller has them already."""
     fired: dict[str, list[tuple[CompiledRule, list[Condition]]]] = {}
-    for n in candidates(compiled, ctx):
+    if rules is None:
+        rules = candidates(compiled, ctx.segment, ctx.terms, ctx.patterns, ctx.question)
+    for n in rules:
         cr = compiled.rules[n]
         conds = check_rule(cr, ctx, compiled.spec)
         if all(map(_met, conds)):
