@@ -59,7 +59,8 @@ class Batch:
         """A batch read back from the cache, or ``None`` if the entry is unusable."""
         try:
             fmt, words, keys, tok, spaces, n = marshal.loads(data)
-            if fmt != ENTRY_FORMAT or len(keys) != len(words):
+            if fmt != ENTRY_FORMAT or type(words) is not list or type(keys) is not list \
+                    or len(keys) != len(words):
                 return None
             toks = np.frombuffer(tok, dtype=np.uint32)
             flags = np.unpackbits(np.frombuffer(spaces, dtype=np.uint8), count=n)
@@ -67,7 +68,7 @@ class Batch:
                 return None
         except (ValueError, EOFError, TypeError):
             return None
-        return cls(flags, words=list(words), keys=list(keys), tok=toks)
+        return cls(flags, words=words, keys=keys, tok=toks)
 
 
 def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:

@@ -250,11 +250,12 @@ class Matchers:
             ids = self._from_orths(batch.orths)
         else:
             assert batch.words is not None and batch.keys is not None and batch.tok is not None
-            local = list(map(self._by_word.get, batch.words, itertools.repeat(-1)))
-            for n, tid in enumerate(local):
-                if tid < 0:
-                    local[n] = self._add_type(batch.words[n], batch.keys[n])
-            ids = np.array(local, dtype=np.int64)[batch.tok]
+            words = batch.words
+            local = np.fromiter(map(self._by_word.get, words, itertools.repeat(-1)),
+                                dtype=np.int64, count=len(words))
+            for n in np.flatnonzero(local < 0).tolist():
+                local[n] = self._add_type(words[n], batch.keys[n])
+            ids = local[batch.tok]
         if self._new:
             length, keyid, nterms, phrase, needy, term_at, marks = zip(*self._new)
             self._len = np.concatenate([self._len, np.array(length, dtype=np.int64)])
@@ -319,15 +320,25 @@ class Matchers:
             for p, n in zip(gtok[needy[ok]].tolist(), nseg[ok].tolist()):
                 filled[n].update(types[p].needs)
         out = []
+        found: list[tuple[int, int, int, int]] = []  # pattern hits: segment, pattern, span
         for n, (first, last) in enumerate(zip(firsts.tolist(), lasts.tolist())):
             a, b = bounds[n], bounds[n + 1]
             if a == b and not self.free:
                 out.append(SegmentMatches((), (), last - first))
                 continue
             terms = tuple(hits[a:b])
-            pats = self._patterns(view, n, terms, filled[n], first, last) if n in filled \
-                or self.free or self._anchor_enough else ()  # no pattern has its words here
-            out.append(SegmentMatches(terms, pats, last - first))
+            if n in filled or self.free or self._anchor_enough:  # else no pattern can match
+                found.extend((n, p, s, e) for p, s, e in
+                             self._patterns(view, n, terms, filled[n], first, last))
+            out.append(SegmentMatches(terms, (), last - first))
+        if found:
+            seg, items, s, e = (np.array(c, dtype=np.int64) for c in zip(*found))
+            pats = self._raws(view, items, s, e, seg)
+            at = 0
+            for n, group in itertools.groupby(seg.tolist()):
+                count = len(list(group))
+                out[n] = out[n]._replace(patterns=tuple(pats[at:at + count]))
+                at += count
         return out
 
     def _candidates(self, gtok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -369,8 +380,9 @@ class Matchers:
 
     def _patterns(self, view: _View, seg: int, terms: tuple[RawHit, ...],
                   filled: set[tuple[int, int]], first: int, last: int
-                  ) -> tuple[RawHit, ...]:
-        """Pattern matches of one segment: anchored ones near their anchors' hits.
+                  ) -> list[tuple[int, int, int]]:
+        """Pattern matches of one segment, sorted (pattern, first token, end token):
+        anchored patterns near their anchors' hits, the others anywhere.
 
         A pattern is tried only when the segment holds, besides its anchor, a word for
         each of its other literal tokens (``filled``). All anchored patterns run as one
@@ -400,10 +412,7 @@ class Matchers:
             for p_idx, matcher in self.free:
                 for _, s, e in matcher(doc):
                     found.add((p_idx, first + s, first + e))
-        if not found:
-            return ()
-        items, starts, ends = (np.array(c, dtype=np.int64) for c in zip(*sorted(found)))
-        return tuple(self._raws(view, items, starts, ends, np.full(len(starts), seg)))
+        return sorted(found)
 
     def _raws(self, view: _View, items: np.ndarray, s: np.ndarray, e: np.ndarray,
               seg: np.ndarray) -> list[RawHit]:
