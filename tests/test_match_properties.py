@@ -112,3 +112,37 @@ def test_reference_sees_signs_and_phrases(tmp_path_factory):
     assert by_name["supported"][5] == ".-"       # "not" right before, window 1
     assert by_name["time"][5] == ".."            # "not" is 3 tokens back: window 1
     assert by_name["plan"][5] == "-+"            # "good" right before "plan"
+
+
+# words, affixes, hyphens, quotes, numbers, an e-mail, a URL, inner whitespace
+PIECES = ["kerja", "sama", "kerja-sama", "(", ")", '"', "'", ",", ".", "...", "Dr.", "3,5",
+          "10%", "can't", "e-mail@x.id", "https://x.id/a?b=1", "-", "—", " ", "  ", "\n",
+          "\n\n", "\t", "ü", "über", "dilaporkan", "Pemprov", ":", "?!"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12)
+                      .map("".join).map(str.strip).filter(bool), min_size=0, max_size=5),
+       lang=st.sampled_from(["en", "id"]))
+def test_one_doc_per_batch_gives_the_tokens_of_one_doc_per_text(texts, lang):
+    """Stripped, non-empty texts are tokenised as one joined text: same tokens."""
+    from qualcode.engine.batch import tokenise, tokenise_each
+
+    pipe = matching_pipeline(lang)
+    joined, each = tokenise(pipe, texts), tokenise_each(pipe, texts)
+    assert joined.orths is not None and each.orths is not None
+    assert [pipe.strings[o] for o in joined.orths.tolist()] == \
+        [pipe.strings[o] for o in each.orths.tolist()]
+    assert joined.spaces.tolist() == each.spaces.tolist()
+
+
+def test_texts_with_outer_whitespace_are_tokenised_one_by_one():
+    from qualcode.engine.batch import tokenise, tokenise_each
+
+    pipe = matching_pipeline("en")
+    texts = ["ends with a newline\n", "", " starts with a space"]
+    each = tokenise_each(pipe, texts)
+    assert each.orths is not None
+    words = [pipe.strings[o] for o in each.orths.tolist()]
+    assert words.count("\n\n") == 2 and tokenise(pipe, texts).orths.tolist() == \
+        each.orths.tolist()

@@ -73,7 +73,23 @@ class Batch:
 
 def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
     """Tokenise each text with spaCy; hold them as one ``Batch`` of orth ids, the texts
-    separated by a ``SEPARATOR`` token so that no phrase runs across texts."""
+    separated by a ``SEPARATOR`` token so that no phrase runs across texts.
+
+    spaCy's tokenizer cuts text at whitespace first and never looks across it, so texts
+    that neither start nor end with whitespace (and are not empty) are tokenised as one
+    text joined by ``SEPARATOR``: the same tokens, with one ``Doc`` instead of one per
+    text. Other batches are tokenised text by text.
+    """
+    tokenizer = pipe.nlp.tokenizer
+    if all(text and not text[0].isspace() and not text[-1].isspace() for text in texts):
+        arr = tokenizer(SEPARATOR.join(texts)).to_array([ORTH, SPACY])
+        arr = arr.reshape(-1, 2)
+        return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0])
+    return tokenise_each(pipe, texts)
+
+
+def tokenise_each(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
+    """``tokenise``, one ``Doc`` per text (right for any texts)."""
     tokenizer = pipe.nlp.tokenizer
     sep = np.array([[pipe.strings.add(SEPARATOR), 0]], dtype=np.uint64)
     parts: list[np.ndarray] = []
