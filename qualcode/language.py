@@ -28,6 +28,8 @@ PIPELINE_VERSION = "3"
 """Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
 
 TOKENIZER_CACHE = 4_000_000
+NO_RANK = 0xFFFF_FFFF_FFFF_FFFF  # a lexeme's rank when it has no vector row (spaCy's OOV)
+WORD_BASE = 1 << 62  # word ids in lexemes' rank slots start here (see word_id)
 """Distinct whitespace-separated chunks spaCy's tokenizer remembers (the same tokens)."""
 
 KEEP: dict[str, frozenset[str]] = {
@@ -187,9 +189,40 @@ class MatchingPipeline:
                            writing_system=lean.writing_system)
         lean.lex_attr_getters = {}
         self.strings = lean.strings
+        self.words: list[str] = []  # by word id (see word_id)
+        self._word_ids: dict[int, int] = {}
         tokenizer: Any = self.nlp.tokenizer
         if hasattr(tokenizer, "max_cache_size"):  # spaCy's 10,000 re-split most chunks
             tokenizer.max_cache_size = TOKENIZER_CACHE
+
+    def word_id(self, orth: int) -> int:
+        """The pipeline's id of a word (by its orth id): words are numbered 0, 1, …
+        as they are first met.
+
+        The id is also kept in the slot of the tokenizer's lexeme that is meant for a
+        vector row (``rank``; lexemes without vectors have ``NO_RANK`` there), offset by
+        ``WORD_BASE``, so that ``Doc.to_array([ID])`` reads every token's word id in one
+        pass. A lexeme that has a vector row keeps it and is found through a dict.
+        """
+        wid = self._word_ids.get(orth)
+        if wid is None:
+            wid = self._word_ids[orth] = len(self.words)
+            self.words.append(self.strings[orth])
+            lexeme = self.nlp.vocab[orth]
+            if lexeme.rank == NO_RANK:
+                lexeme.rank = WORD_BASE + wid
+        return wid
+
+    def word_ids(self, orths: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+        """Each token's word id, from its orth id and its lexeme's rank."""
+        ours = (ranks >= WORD_BASE) & (ranks < WORD_BASE + len(self.words))
+        wids = np.where(ours, ranks - np.uint64(WORD_BASE), 0).astype(np.int64)
+        if not ours.all():
+            miss = ~ours
+            unknown, inv = np.unique(orths[miss], return_inverse=True)
+            found = [self.word_id(orth) for orth in unknown.tolist()]
+            wids[miss] = np.array(found, dtype=np.int64)[inv.reshape(-1)]
+        return wids
 
     def tokenize(self, text: str) -> Doc:
         """spaCy's tokens, without lexical attributes: read only their text."""

@@ -213,3 +213,22 @@ def test_building_the_indonesian_pipeline_stays_small():
     peak_mb = int(subprocess.run([sys.executable, "-c", code], check=True,
                                  capture_output=True, text=True).stdout.split()[-1])
     assert peak_mb < 600, f"{peak_mb} MB"
+
+
+def test_word_ids_come_back_from_the_lexemes_rank_slot():
+    from spacy.attrs import ID, ORTH
+
+    from qualcode.language import MatchingPipeline, NO_RANK, WORD_BASE
+
+    pipe = MatchingPipeline("en")
+    pipe.nlp.vocab["vectorised"].rank = 7  # as if it had a vector row: left alone
+    doc = pipe.tokenize("the cat saw the vectorised cat")
+    first = pipe.word_ids(*doc.to_array([ORTH, ID]).T).tolist()
+    assert [pipe.words[w] for w in first] == [t.text for t in doc]
+    assert sorted(set(first)) == [0, 1, 2, 3] and first[0] == first[3]
+    again = pipe.tokenize("cat the vectorised dog").to_array([ORTH, ID])
+    wid = {t: first[i] for i, t in enumerate(["the", "cat", "saw", "the", "vectorised"])}
+    assert again[:3, 1].tolist() == [WORD_BASE + wid["cat"], WORD_BASE + wid["the"], 7]
+    assert again[3, 1] == NO_RANK
+    assert pipe.word_ids(*again.T).tolist() == [wid["cat"], wid["the"], wid["vectorised"], 4]
+    assert pipe.words[4] == "dog"

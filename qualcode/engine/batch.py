@@ -14,10 +14,10 @@ import marshal
 from typing import Sequence
 
 import numpy as np
-from spacy.attrs import ORTH, SPACY
+from spacy.attrs import ID, ORTH, SPACY
 from spacy.tokens import Doc
 
-from qualcode.language import MatchingPipeline
+from qualcode.language import NO_RANK, MatchingPipeline
 
 SEPARATOR = "\n\n"
 ENTRY_FORMAT = 1
@@ -26,16 +26,18 @@ ENTRY_FORMAT = 1
 class Batch:
     """A tokenised batch: tokens' word types and trailing-space flags.
 
-    Fresh from the tokenizer it holds each token's spaCy orth id (``orths``); from the
+    Fresh from the tokenizer it holds each token's spaCy orth id and its lexeme's rank,
+    where the pipeline keeps word ids (``orths``, ``ranks``); from the
     cache, the distinct words with their keys and each token as an index into them
     (``words``, ``keys``, ``tok``), which is also what is stored. ``docs`` keeps the
     per-segment Docs built for token patterns.
     """
 
     def __init__(self, spaces: np.ndarray, *, orths: np.ndarray | None = None,
+                 ranks: np.ndarray | None = None,
                  docs: list[Doc | None] | None = None, words: list[str] | None = None,
                  keys: list[str] | None = None, tok: np.ndarray | None = None):
-        self.spaces, self.orths, self.docs = spaces, orths, docs
+        self.spaces, self.orths, self.ranks, self.docs = spaces, orths, ranks, docs
         self.words, self.keys, self.tok = words, keys, tok
         self.keyed: set[int] = set()
         self.gtok: np.ndarray | None = None
@@ -82,20 +84,22 @@ def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
     """
     tokenizer = pipe.nlp.tokenizer
     if all(text and not text[0].isspace() and not text[-1].isspace() for text in texts):
-        arr = tokenizer(SEPARATOR.join(texts)).to_array([ORTH, SPACY])
-        arr = arr.reshape(-1, 2)
-        return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0])
+        arr = tokenizer(SEPARATOR.join(texts)).to_array([ORTH, SPACY, ID])
+        return _batch(arr.reshape(-1, 3))
     return tokenise_each(pipe, texts)
+
+
+def _batch(arr: np.ndarray) -> Batch:
+    return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0], ranks=arr[:, 2])
 
 
 def tokenise_each(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
     """``tokenise``, one ``Doc`` per text (right for any texts)."""
     tokenizer = pipe.nlp.tokenizer
-    sep = np.array([[pipe.strings.add(SEPARATOR), 0]], dtype=np.uint64)
+    sep = np.array([[pipe.strings.add(SEPARATOR), 0, NO_RANK]], dtype=np.uint64)
     parts: list[np.ndarray] = []
     for text in texts:
         if parts:
             parts.append(sep)
-        parts.append(tokenizer(text).to_array([ORTH, SPACY]).reshape(-1, 2))
-    arr = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.uint64)
-    return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0])
+        parts.append(tokenizer(text).to_array([ORTH, SPACY, ID]).reshape(-1, 3))
+    return _batch(np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.uint64))

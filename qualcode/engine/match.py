@@ -150,9 +150,7 @@ class Matchers:
         self.types: list[WordType] = []
         self._words: list[str] = []
         self._keys: list[str] = []
-        self._known = np.zeros(0, dtype=np.uint64)  # sorted orth ids, and their types:
-        self._known_ids = np.zeros(0, dtype=np.int64)
-        self._recent: dict[int, int] = {}  # orth → type, not yet merged into _known
+        self._type_of = np.zeros(0, dtype=np.int64)  # the pipeline's word id → type, or -1
         self._by_word: dict[str, int] = {}
         self._new: list[tuple[int, int, int, bool, bool, int, tuple[int, ...]]] = []
         self._len = np.zeros(0, dtype=np.int64)
@@ -213,41 +211,30 @@ class Matchers:
         self._term_list.extend(terms)
         return tid
 
-    def _from_orths(self, orths: np.ndarray) -> np.ndarray:
-        """Type ids for orth ids: one sorted-array lookup, Python only for the unknown."""
-        known = self._known
-        if len(known):
-            pos = np.minimum(np.searchsorted(known, orths), len(known) - 1)
-            hit = known[pos] == orths
-            ids = np.where(hit, self._known_ids[pos], -1)
-        else:
-            hit, ids = np.zeros(len(orths), dtype=bool), np.full(len(orths), -1)
-        if not hit.all():
-            miss = ~hit
-            unknown, inv = np.unique(orths[miss], return_inverse=True)
-            strings, by_word, recent = self.pipe.strings, self._by_word, self._recent
-            found = []
-            for orth in unknown.tolist():
-                tid = recent.get(orth)
-                if tid is None:
-                    word = strings[orth]
-                    tid = by_word.get(word)
-                    recent[orth] = tid = self._add_type(word, None) if tid is None else tid
-                found.append(tid)
-            ids[miss] = np.array(found, dtype=np.int64)[inv.reshape(-1)]
-            if len(recent) > max(2048, len(known) // 8):
-                merged = np.concatenate([known, np.array(list(recent), dtype=np.uint64)])
-                order = np.argsort(merged, kind="stable")
-                self._known = merged[order]
-                self._known_ids = np.concatenate([
-                    self._known_ids, np.array(list(recent.values()), dtype=np.int64)])[order]
-                recent.clear()
+    def _from_orths(self, orths: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+        """Type ids for tokens fresh from the tokenizer: the pipeline's word id of each,
+        mapped through ``_type_of``; Python only for words this process has not met."""
+        pipe = self.pipe
+        wids = pipe.word_ids(orths, ranks)
+        if len(self._type_of) < len(pipe.words):
+            grown = np.full(max(len(pipe.words), 2 * len(self._type_of)), -1, dtype=np.int64)
+            grown[:len(self._type_of)] = self._type_of
+            self._type_of = grown
+        ids = self._type_of[wids]
+        if len(ids) and ids.min() < 0:
+            by_word = self._by_word
+            for wid in np.unique(wids[ids < 0]).tolist():
+                word = pipe.words[wid]
+                tid = by_word.get(word)
+                self._type_of[wid] = self._add_type(word, None) if tid is None else tid
+            ids = self._type_of[wids]
         return ids
 
     def resolve(self, batch: Batch) -> np.ndarray:
         """The process-wide type id of each token of the batch."""
         if batch.orths is not None:
-            ids = self._from_orths(batch.orths)
+            assert batch.ranks is not None
+            ids = self._from_orths(batch.orths, batch.ranks)
         else:
             assert batch.words is not None and batch.keys is not None and batch.tok is not None
             words = batch.words
