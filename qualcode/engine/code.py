@@ -74,6 +74,7 @@ class _Job(NamedTuple):
 
 
 _JOB: _Job | None = None
+_FREEZING = False  # set while run_all keeps the heap frozen
 
 
 def _worker_init(job: _Job) -> None:
@@ -99,6 +100,8 @@ Result = tuple[list[Coding], list[tuple[int, str]]]
 def _run(task: tuple[int, int]) -> Result:
     """Match and code segments ``[a, b)``; if that fails, each source on its own."""
     a, b = task
+    if _FREEZING:  # what earlier batches left (word types, strings) stays: keep the
+        gc.freeze()  # collector from walking it again and again (run_all unfreezes)
     try:
         return _code_range(a, b), []
     except QualcodeError:
@@ -271,13 +274,16 @@ def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Resu
     moved out of the garbage collector's reach while it runs (``gc.freeze``):
     otherwise each full collection walks them all again, which cost a tenth of a
     one-process run, and in forked workers it would also copy the pages they sit on.
+    What each batch leaves (new word types) is frozen in turn before the next.
     """
     parallel = jobs > 1 and len(tasks) > 1
     if parallel:
         matchers_for(job.compiled.spec)  # built once here; forked workers inherit it
+    global _FREEZING
     frozen = gc.get_freeze_count() == 0
     if frozen:
         gc.freeze()
+        _FREEZING = True
     try:
         _worker_init(job)
         if not parallel:
@@ -289,6 +295,7 @@ def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Resu
                 yield from pool.map(_run, tasks, chunksize=1)
     finally:
         if frozen:
+            _FREEZING = False
             gc.unfreeze()
 
 
