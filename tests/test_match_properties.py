@@ -120,20 +120,26 @@ PIECES = ["kerja", "sama", "kerja-sama", "(", ")", '"', "'", ",", ".", "...", "D
           "\n\n", "\t", "ü", "über", "dilaporkan", "Pemprov", ":", "?!"]
 
 
-@settings(max_examples=200, deadline=None)
-@given(texts=st.lists(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12)
-                      .map("".join).map(str.strip).filter(bool), min_size=0, max_size=5),
-       lang=st.sampled_from(["en", "id"]))
-def test_one_doc_per_batch_gives_the_tokens_of_one_doc_per_text(texts, lang):
-    """Stripped, non-empty texts are tokenised as one joined text: same tokens."""
-    from qualcode.engine.batch import tokenise, tokenise_each
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+                      .map(lambda t: t if len(t) % 3 else t.strip()), max_size=6),
+       lang=st.sampled_from(["en", "id"]), join=st.sampled_from([1, 8, 30, 20_000]))
+def test_texts_tokenised_in_groups_give_the_tokens_of_one_doc_per_text(texts, lang, join):
+    """Stripped, non-empty texts are tokenised in joined groups (of ``join``
+    characters or so), the others alone: the tokens are those of one Doc per text."""
+    from qualcode.engine import batch
 
     pipe = matching_pipeline(lang)
-    joined, each = tokenise(pipe, texts), tokenise_each(pipe, texts)
-    assert joined.orths is not None and each.orths is not None
-    assert [pipe.strings[o] for o in joined.orths.tolist()] == \
+    saved, batch.JOIN_CHARS = batch.JOIN_CHARS, join
+    try:
+        grouped = batch.tokenise(pipe, texts)
+    finally:
+        batch.JOIN_CHARS = saved
+    each = batch.tokenise_each(pipe, texts)
+    assert grouped.orths is not None and each.orths is not None
+    assert [pipe.strings[o] for o in grouped.orths.tolist()] == \
         [pipe.strings[o] for o in each.orths.tolist()]
-    assert joined.spaces.tolist() == each.spaces.tolist()
+    assert grouped.spaces.tolist() == each.spaces.tolist()
 
 
 def test_texts_with_outer_whitespace_are_tokenised_one_by_one():

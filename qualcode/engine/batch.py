@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 from qualcode.language import NO_RANK, MatchingPipeline
 
 SEPARATOR = "\n\n"
+JOIN_CHARS = 20_000  # texts tokenised as one (see tokenise)
 ENTRY_FORMAT = 1
 
 
@@ -78,15 +79,38 @@ def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
     separated by a ``SEPARATOR`` token so that no phrase runs across texts.
 
     spaCy's tokenizer cuts text at whitespace first and never looks across it, so texts
-    that neither start nor end with whitespace (and are not empty) are tokenised as one
-    text joined by ``SEPARATOR``: the same tokens, with one ``Doc`` instead of one per
-    text. Other batches are tokenised text by text.
+    that neither start nor end with whitespace (and are not empty) are tokenised in
+    groups of about ``JOIN_CHARS`` characters, joined by ``SEPARATOR``: the same
+    tokens, with one ``Doc`` per group instead of one per text. A group stays small
+    enough for the ``Doc``'s token array to sit in a core's cache.
     """
     tokenizer = pipe.nlp.tokenizer
-    if all(text and not text[0].isspace() and not text[-1].isspace() for text in texts):
-        arr = tokenizer(SEPARATOR.join(texts)).to_array([ORTH, SPACY, ID])
-        return _batch(arr.reshape(-1, 3))
-    return tokenise_each(pipe, texts)
+    sep = np.array([[pipe.strings.add(SEPARATOR), 0, pipe.nlp.vocab[SEPARATOR].rank]],
+                   dtype=np.uint64)
+    parts: list[np.ndarray] = []
+    group: list[str] = []
+    size = 0
+
+    def add(text: str) -> None:
+        if parts:
+            parts.append(sep)
+        parts.append(tokenizer(text).to_array([ORTH, SPACY, ID]).reshape(-1, 3))
+
+    for text in texts:
+        if text and not text[0].isspace() and not text[-1].isspace():
+            group.append(text)
+            size += len(text)
+            if size < JOIN_CHARS:
+                continue
+        else:
+            if group:
+                add(SEPARATOR.join(group))
+            group = [text]
+        add(SEPARATOR.join(group))
+        group, size = [], 0
+    if group:
+        add(SEPARATOR.join(group))
+    return _batch(np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.uint64))
 
 
 def _batch(arr: np.ndarray) -> Batch:
