@@ -17,7 +17,7 @@ import numpy as np
 from spacy.attrs import ID, ORTH, SPACY
 from spacy.tokens import Doc
 
-from qualcode.language import NO_RANK, MatchingPipeline
+from qualcode.language import MatchingPipeline
 
 SEPARATOR = "\n\n"
 JOIN_CHARS = 20_000  # texts tokenised as one (see tokenise)
@@ -115,15 +115,3 @@ def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
 
 def _batch(arr: np.ndarray) -> Batch:
     return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0], ranks=arr[:, 2])
-
-
-def tokenise_each(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
-    """``tokenise``, one ``Doc`` per text (right for any texts)."""
-    tokenizer = pipe.nlp.tokenizer
-    sep = np.array([[pipe.strings.add(SEPARATOR), 0, NO_RANK]], dtype=np.uint64)
-    parts: list[np.ndarray] = []
-    for text in texts:
-        if parts:
-            parts.append(sep)
-        parts.append(tokenizer(text).to_array([ORTH, SPACY, ID]).reshape(-1, 3))
-    return _batch(np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.uint64))

@@ -288,7 +288,7 @@ class Matchers:
                   ] if marks.any() else None
         view = _View(batch, gtok, idx, lengths, firsts, np.asarray(starts, dtype=np.int64),
                      cast(list[tuple[np.ndarray, np.ndarray]] | None, marked))
-        items, s, e = self._candidates(gtok)
+        items, s, e = self._term_starts(gtok)
         seg = np.searchsorted(firsts, s, "right") - 1
         inside = seg >= 0
         inside[inside] = e[inside] <= lasts[seg[inside]]
@@ -328,7 +328,7 @@ class Matchers:
                 at += count
         return out
 
-    def _candidates(self, gtok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _term_starts(self, gtok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every term that starts at a token and whose phrase follows: term, first
         token, end token (not yet checked against segment bounds)."""
         at = np.flatnonzero(self._nterms[gtok])
