@@ -110,8 +110,5 @@ def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
         group, size = [], 0
     if group:
         add(SEPARATOR.join(group))
-    return _batch(np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.uint64))
-
-
-def _batch(arr: np.ndarray) -> Batch:
+    arr = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.uint64)
     return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0], ranks=arr[:, 2])

@@ -64,7 +64,7 @@ def _tokens(codebook: Codebook, compiled, segment: Segment, found) -> tuple[Toke
     terms: dict[int, list[str]] = {}
     for hit in found.terms:
         for i in range(hit.tok, hit.tok_end):
-            terms.setdefault(i, []).append(str(compiled.spec.terms[hit.item]))
+            terms.setdefault(i, []).append(compiled.spec.names[hit.item])
     return tuple(TokenKey(doc[i].text, doc[i].norm_, segment.start + doc[i].idx,
                           segment.start + doc[i].idx + len(doc[i]), tuple(dict.fromkeys(t)))
                  for i, t in sorted(terms.items()))
