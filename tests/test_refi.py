@@ -311,3 +311,12 @@ def test_cli_export(tmp_path):
     assert "We report every year." in project.sources[0].text[coding.start:coding.end]
     again = runner.invoke(main, ["export", "qdpx", str(tmp_path), "-o", str(out)])
     assert again.exit_code == 1 and "--force" in again.output
+
+
+@pytest.mark.parametrize("text, new, mapping", [
+    ("e\u0301\u00e9", "\u00e9\u00e9", [0, 1, 1, 2]),      # a composed é after a decomposed one
+    ("ae\u0301b", "a\u00e9b", [0, 1, 2, 2, 3]),
+    ("\u1100\u1161\u11a8x", "\uac01x", [0, 1, 1, 1, 2]),  # Hangul jamo compose across cuts
+])
+def test_normalise_text_offsets_by_hand(text, new, mapping):
+    assert normalise_text(text) == (new, mapping)

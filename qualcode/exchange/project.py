@@ -54,11 +54,41 @@ def normalise_text(text: str) -> tuple[str, list[int]]:
     nfc = unicodedata.normalize("NFC", flat)
     if nfc == flat:
         return flat, mapping
-    moved = list(range(len(flat) + 1))
-    for tag, a0, a1, b0, b1 in SequenceMatcher(None, flat, nfc, autojunk=False).get_opcodes():
-        for k in range(a0, a1 + 1):
-            moved[k] = b0 + min(k - a0, b1 - b0) if tag != "equal" else b0 + (k - a0)
+    moved = _composed_offsets(flat, nfc)
     return nfc, [moved[m] for m in mapping]
+
+
+def _composed_offsets(flat: str, nfc: str) -> list[int]:
+    """Where each offset of ``flat`` lands in ``nfc``, its NFC form.
+
+    NFC composes a character with the combining marks after it, so the text is cut
+    before every character that starts a new cluster and each cluster is composed on
+    its own; an offset inside a cluster lands inside (or at the end of) its composed
+    form. A few scripts compose across such cuts (Hangul jamo, some Indic vowel
+    signs); there the offsets are aligned by difference instead.
+    """
+    moved = [0] * (len(flat) + 1)
+    parts: list[str] = []
+    size = start = 0
+    for end in range(1, len(flat) + 1):
+        if end < len(flat) and unicodedata.combining(flat[end]):
+            continue
+        part = unicodedata.normalize("NFC", flat[start:end])
+        for k in range(start, end):
+            moved[k] = size + min(k - start, len(part))
+        parts.append(part)
+        size += len(part)
+        start = end
+    moved[len(flat)] = size
+    if "".join(parts) == nfc:
+        return moved
+    for tag, a0, a1, b0, b1 in SequenceMatcher(None, flat, nfc, autojunk=False).get_opcodes():
+        for k in range(a0, a1):
+            moved[k] = b0 + min(k - a0, b1 - b0) if tag != "equal" else b0 + (k - a0)
+    moved[len(flat)] = len(nfc)
+    for k in range(1, len(moved)):  # keep them in order whatever the alignment did
+        moved[k] = max(moved[k], moved[k - 1])
+    return moved
 
 
 @dataclass(frozen=True)
