@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import time
 
 import pandas as pd
 import pytest
@@ -53,21 +54,80 @@ def test_jobs_and_cache_give_identical_results(demo_inputs, tmp_path, monkeypatc
     assert plain == cold == warm == two == two_cold
 
 
+@pytest.mark.parametrize("way", ["tokens", "whole", "both"])
+def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_path,
+                                                              monkeypatch, way):
+    """A worker tokenises and this process codes ("tokens"); a worker codes its batches
+    whole ("whole"); this process also tokenises batches while a slow worker has the
+    next one, so the two number their words differently ("both"). Each way, jobs 2
+    with a cold cache gives the codings of one process, and stores batches that a warm
+    run reads back to the same codings."""
+    segments, sources, codebook = demo_inputs
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
+    expected = code_segments(segments, sources, codebook)
+    tasks = len(engine_code.batches(segments))
+    monkeypatch.setattr(engine_code, "AHEAD", 0 if way == "whole" else tasks)
+    parent, kinds, here = os.getpid(), [], []
+    finish, prepare_here, prepare = (engine_code._finish, engine_code._prepare_here,
+                                     engine_code._prepare)
+
+    def slow(task):
+        if os.getpid() != parent:
+            time.sleep(0.05)
+        return prepare(task)
+
+    def finishes(at, item):  # slowly when the worker is to keep ahead
+        kinds.append(item and item[0])
+        time.sleep(0.02 if way == "tokens" else 0)
+        return finish(at, item)
+
+    monkeypatch.setattr(engine_code, "_finish", finishes)
+    monkeypatch.setattr(engine_code, "_prepare_here",
+                        lambda task: here.append(task) or prepare_here(task))
+    if way == "both":
+        monkeypatch.setattr(engine_code, "_prepare", slow)
+    cache = tmp_path / "cache"
+    assert code_segments(segments, sources, codebook, jobs=2, cache=cache) == expected
+    assert len(kinds) == tasks
+    from_worker = kinds.count("prepared") - len(here)  # tokens a worker sent
+    if way == "whole":
+        assert from_worker == 0
+    elif way == "tokens":
+        assert from_worker >= tasks - 2
+    else:
+        assert from_worker > 0 and len(here) > 2
+    assert TokenCache(cache).info().entries == tasks
+    loaded = []
+    original = TokenCache.load
+
+    def load(self, *args):
+        data = original(self, *args)
+        loaded.append(data is not None)
+        return data
+
+    monkeypatch.setattr(TokenCache, "load", load)
+    assert code_segments(segments, sources, codebook, cache=cache) == expected
+    assert loaded == [True] * tasks
+
+
 @pytest.mark.parametrize("how", ["killed", "raises"])
 def test_a_worker_that_fails_loses_nothing(demo_inputs, monkeypatch, how):
     segments, sources, codebook = demo_inputs
     monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
     expected = code_segments(segments, sources, codebook)
-    parent, real = os.getpid(), engine_code._run
+    parent = os.getpid()
 
-    def dies(task):  # a worker killed (say, out of memory) in the middle of its work
-        if os.getpid() != parent and task[0] >= len(segments) // 3:
-            if how == "killed":
-                os._exit(9)
-            raise QualcodeError("only in the worker")  # the task is run here again
-        return real(task)
+    def dying(real):
+        def dies(task):  # a worker killed (say, out of memory) in the middle of its work
+            if os.getpid() != parent and task[0] >= len(segments) // 3:
+                if how == "killed":
+                    os._exit(9)
+                raise QualcodeError("only in the worker")  # the task is done here again
+            return real(task)
+        return dies
 
-    monkeypatch.setattr(engine_code, "_run", dies)
+    monkeypatch.setattr(engine_code, "_run", dying(engine_code._run))
+    monkeypatch.setattr(engine_code, "_prepare", dying(engine_code._prepare))
     assert code_segments(segments, sources, codebook, jobs=3) == expected
     assert not multiprocessing.active_children()
 
@@ -77,10 +137,10 @@ def test_an_error_in_a_worker_is_raised_as_in_one_process(demo_inputs, monkeypat
     monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
     real = engine_code._code_range
 
-    def refuses(a, b):
+    def refuses(a, b, prepared=None):
         if a <= len(segments) // 2 < b:
             raise QualcodeError("cannot read the cache entry", file="cache/x.tok")
-        return real(a, b)
+        return real(a, b, prepared)
 
     monkeypatch.setattr(engine_code, "_code_range", refuses)
     with pytest.raises(QualcodeError, match="cannot read the cache entry") as raised:

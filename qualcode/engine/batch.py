@@ -11,7 +11,7 @@ tokenising.
 from __future__ import annotations
 
 import marshal
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from spacy.attrs import ID, ORTH, SPACY
@@ -30,18 +30,32 @@ class Batch:
     Fresh from the tokenizer it holds each token's spaCy orth id and its lexeme's rank,
     where the pipeline keeps word ids (``orths``, ``ranks``); from the
     cache, the distinct words with their keys and each token as an index into them
-    (``words``, ``keys``, ``tok``), which is also what is stored. ``docs`` keeps the
+    (``words``, ``keys``, ``tok``), which is also what is stored. A batch a worker
+    tokenised arrives as the worker's word ids (``wids``), read through the ``WordMap``
+    of that worker's words (``wordmap``, set where it arrives). ``docs`` keeps the
     per-segment Docs built for token patterns.
     """
 
     def __init__(self, spaces: np.ndarray, *, orths: np.ndarray | None = None,
                  ranks: np.ndarray | None = None,
                  docs: list[Doc | None] | None = None, words: list[str] | None = None,
-                 keys: list[str] | None = None, tok: np.ndarray | None = None):
+                 keys: list[str] | None = None, tok: np.ndarray | None = None,
+                 wids: np.ndarray | None = None):
         self.spaces, self.orths, self.ranks, self.docs = spaces, orths, ranks, docs
         self.words, self.keys, self.tok = words, keys, tok
+        self.wids = wids
+        self.wordmap: Any = None  # match.WordMap for ``wids``
         self.keyed: set[int] = set()
         self.gtok: np.ndarray | None = None
+
+    def portable(self, pipe: MatchingPipeline) -> Batch:
+        """The batch as little as another process needs: fresh tokens become the
+        pipeline's word ids (the receiver learns the words from ``pipe.words``)."""
+        if self.orths is None:
+            return Batch(self.spaces, words=self.words, keys=self.keys, tok=self.tok)
+        assert self.ranks is not None
+        wids = pipe.word_ids(self.orths, self.ranks).astype(np.uint32)
+        return Batch(self.spaces, wids=wids)
 
     def chars(self) -> int:
         """The length of the text the tokens cover (needs ``words``)."""

@@ -13,6 +13,7 @@ fails is retried source by source, so that only the failing source goes uncoded.
 
 from __future__ import annotations
 
+import collections
 import gc
 import multiprocessing
 import os
@@ -23,7 +24,9 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, Sequence, cast
 
-from qualcode.engine.match import SegmentMatches, match_batch, matchers_for
+from qualcode.engine.batch import Batch
+from qualcode.engine.match import (SegmentMatches, WordMap, match_batch, match_prepared,
+                                   matchers_for, prepare_batch)
 from qualcode.engine.rules import (CompiledCodebook, candidates, code_context,
                                    compile_codebook, context)
 from qualcode.errors import Problem, QualcodeError, Report
@@ -95,13 +98,24 @@ def question_before(segments: Sequence[Segment], at: int) -> int | None:
 
 Result = tuple[list[Coding], list[tuple[int, str]]]
 """A batch's codings, and the sources that failed (first segment index, error)."""
+Prepared = tuple[Batch, str | None]
+"""A tokenised batch, and the cache key to store it under once matched."""
+Item = tuple[str, Any] | None
+"""What a worker sends for a task: ``("coded", Result)``, ``("prepared", Prepared)``,
+or ``None`` when the task failed there (it is run again by the parent)."""
+AHEAD = 4
+"""How many tokenised batches of a worker may wait for the parent (then it codes whole)."""
+
+
+def _freeze() -> None:
+    if _FREEZING:  # what earlier batches left (word types, strings) stays: keep the
+        gc.freeze()  # collector from walking it again and again (run_all unfreezes)
 
 
 def _run(task: tuple[int, int]) -> Result:
     """Match and code segments ``[a, b)``; if that fails, each source on its own."""
     a, b = task
-    if _FREEZING:  # what earlier batches left (word types, strings) stays: keep the
-        gc.freeze()  # collector from walking it again and again (run_all unfreezes)
+    _freeze()
     try:
         return _code_range(a, b), []
     except QualcodeError:
@@ -127,18 +141,42 @@ def _job() -> _Job:
     return _JOB
 
 
-def _code_range(a: int, b: int) -> list[Coding]:
-    job = _job()
-    segments = job.segments[a:b]
-    texts = [s.text for s in segments]
-    q = question_before(job.segments, a)
+def _texts(a: int, b: int) -> tuple[list[str], int | None]:
+    """The texts of segments ``[a, b)``, after the interviewer turn before them (if
+    any; its index is returned)."""
+    segments = _job().segments
+    texts = [s.text for s in segments[a:b]]
+    q = question_before(segments, a)
     if q is not None:
-        texts.insert(0, job.segments[q].text)
-    found = match_batch(job.compiled.spec, texts, job.cache_dir)
+        texts.insert(0, segments[q].text)
+    return texts, q
+
+
+def _prepare(task: tuple[int, int]) -> Prepared:
+    """A batch tokenised (or loaded from the cache) for another process to match."""
+    _freeze()
+    spec = _job().compiled.spec
+    batch, store = prepare_batch(spec, _texts(*task)[0], _job().cache_dir)
+    return batch.portable(matchers_for(spec).pipe), store
+
+
+def _prepare_here(task: tuple[int, int]) -> Prepared:
+    """A batch tokenised (or loaded from the cache) to be matched by this process."""
+    _freeze()
+    return prepare_batch(_job().compiled.spec, _texts(*task)[0], _job().cache_dir)
+
+
+def _code_range(a: int, b: int, prepared: Prepared | None = None) -> list[Coding]:
+    """Codings of segments ``[a, b)``, from their texts or from a ``prepared`` batch."""
+    job = _job()
+    texts, q = _texts(a, b)
+    if prepared is None:
+        found = match_batch(job.compiled.spec, texts, job.cache_dir)
+    else:
+        found = match_prepared(job.compiled.spec, texts, *prepared, job.cache_dir)
     question = frozenset(h.item for h in found[0].terms) if q is not None else frozenset()
-    codings = _code_batch(job.compiled, segments, found[1 if q is not None else 0:],
-                          job.sources, question)
-    return codings
+    return _code_batch(job.compiled, job.segments[a:b], found[1 if q is not None else 0:],
+                       job.sources, question)
 
 
 def _pool(jobs: int, job: _Job) -> ProcessPoolExecutor:
@@ -158,25 +196,42 @@ def _claim(counter: Any) -> int:
     return int(at)
 
 
-def _serve(total: int, counter: Any, conn: Connection) -> None:
-    """A forked worker: claim the next task, run it, send ``(index, result)``.
+def _serve(total: int, counter: Any, parent_at: Any, conn: Connection) -> None:
+    """A forked worker: claim the next task, do it, send ``(index, item, new words)``.
 
-    A thread sends the results, so that the worker goes on while the parent is busy
-    coding and not reading. A task that raises is sent as ``(index, None)`` and the
-    worker stops: the parent runs that task again itself, so that its exception (a
-    ``QualcodeError`` with its file and field) is raised there as in one process.
+    A task is only tokenised: the parent matches and codes it, so each word is met
+    once, by this tokenizer and by the parent's types. But while ``AHEAD`` tokenised
+    tasks of this worker wait for the parent (it codes task ``parent_at`` next), the
+    parent is the slower stage, and a task is coded here whole. The worker's word ids
+    are its own: each message carries the words this process numbered since the last
+    one.
+
+    A thread sends the messages, so that the worker goes on while the parent is busy
+    and not reading. A task that raises is sent as ``None``: the parent does it
+    again itself, so that its exception (a ``QualcodeError`` with its file and field)
+    is raised there as in one process.
     """
-    out: queue.SimpleQueue[tuple[int, Result | None] | None] = queue.SimpleQueue()
+    out: queue.SimpleQueue[tuple[int, Item, list[str]] | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send, args=(out, conn))
     sender.start()
+    words = matchers_for(_job().compiled.spec).pipe.words
+    sent = len(words)
+    waiting: collections.deque[int] = collections.deque()  # sent tokens not yet coded
     try:
         while (at := _claim(counter)) < total:
+            while waiting and waiting[0] < parent_at.value:
+                waiting.popleft()
+            item: Item
             try:
-                result = _run(_TASKS[at])
-            except Exception:  # run again by the parent, which raises it
-                out.put((at, None))
-                return
-            out.put((at, result))
+                if len(waiting) >= AHEAD:
+                    item = ("coded", _run(_TASKS[at]))
+                else:
+                    item = ("prepared", _prepare(_TASKS[at]))
+                    waiting.append(at)
+            except Exception:  # done again by the parent, which raises it
+                item = None
+            out.put((at, item, words[sent:]))
+            sent = len(words)
     except KeyboardInterrupt:  # the parent stops the run; no traceback from here
         return
     finally:
@@ -185,76 +240,97 @@ def _serve(total: int, counter: Any, conn: Connection) -> None:
         conn.close()
 
 
-def _send(out: queue.SimpleQueue[tuple[int, Result | None] | None], conn: Connection
+def _send(out: queue.SimpleQueue[tuple[int, Item, list[str]] | None], conn: Connection
           ) -> None:
-    while (item := out.get()) is not None:
+    while (message := out.get()) is not None:
         try:
-            conn.send(item)
+            conn.send(message)
         except OSError:  # the parent has gone
             return
 
 
-def _drain(conns: set[Connection], done: dict[int, Result | None],
+def _drain(conns: dict[Connection, WordMap], done: dict[int, Item],
            timeout: float | None) -> None:
-    """Move the results that have arrived into ``done``, waiting up to ``timeout``
-    seconds (``None``: until one arrives or a worker ends). A worker that has ended,
-    normally or not, is dropped from ``conns``."""
+    """Move the items that have arrived into ``done``, waiting up to ``timeout``
+    seconds (``None``: until one arrives or a worker ends). Each worker's new words
+    extend its ``WordMap``. A worker that has ended, normally or not, is dropped."""
     while conns:
         ready = wait(list(conns), timeout)
         if not ready:
             return
         for conn in cast(list[Connection], ready):
             try:
-                at, result = conn.recv()
+                at, item, words = conn.recv()
             except (EOFError, OSError):  # finished, or died (even in mid-message)
                 conn.close()
-                conns.discard(conn)
+                del conns[conn]
             else:
-                done[at] = result
+                conns[conn].words.extend(words)
+                if item is not None and item[0] == "prepared":
+                    item[1][0].wordmap = conns[conn]
+                done[at] = item
         timeout = 0
 
 
-def _result(result: Result | None, at: int) -> Result:
-    """A worker's result, or the task run here when the worker sent none."""
-    return _run(_TASKS[at]) if result is None else result
+def _finish(at: int, item: Item) -> Result:
+    """The result of task ``at`` from a worker's item: its codings, or its tokens
+    matched and coded here. The task is done here from the start when the worker sent
+    nothing for it, or when its tokens fail here (then source by source, as ``_run``
+    does)."""
+    if item is not None and item[0] == "coded":
+        return cast(Result, item[1])
+    if item is not None:
+        _freeze()
+        try:
+            return _code_range(*_TASKS[at], item[1]), []
+        except Exception:  # done again from the text, which reports or raises it
+            pass
+    return _run(_TASKS[at])
 
 
 def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
     """Results in task order from this process and ``jobs - 1`` forked workers.
 
-    Every process claims the next task from a shared counter, so the work balances
-    itself, and this process codes too instead of waiting for a pool. Each worker
-    sends its results through its own pipe; when the pipe ends (the worker finished or
-    died), a task whose result did not arrive is run here.
+    The work is split by stage: workers claim tasks in order from a shared counter
+    and tokenise them; this process matches and codes every task in order. Each word
+    is then met once by a tokenizer and once by the matcher's types, where splitting
+    whole batches made both processes meet most words (a third of a one-process run
+    was done twice). The stages balance themselves: while the next task is still with
+    a worker, this process claims the next free one and tokenises it; while tokenised
+    tasks pile up, workers code theirs whole (see ``_serve``). Each worker sends through its own pipe; when the pipe ends (the
+    worker finished or died), a task whose result did not arrive is done here.
     """
     global _TASKS
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
+    parent_at = ctx.RawValue("q", 0)  # the task this process codes next
     _TASKS = tasks
-    conns: set[Connection] = set()  # the reading ends of the workers still running
+    known = list(matchers_for(_job().compiled.spec).pipe.words)  # numbered before forking
+    conns: dict[Connection, WordMap] = {}  # reading ends of the workers still running
     workers = []
     try:
         for _ in range(jobs - 1):
             reader, writer = ctx.Pipe(duplex=False)
-            worker = ctx.Process(target=_serve, args=(len(tasks), counter, writer),
-                                 daemon=True)
-            conns.add(reader)
+            worker = ctx.Process(target=_serve, args=(len(tasks), counter, parent_at,
+                                                      writer), daemon=True)
+            conns[reader] = WordMap(list(known))
             workers.append(worker)
             worker.start()
             writer.close()  # the worker's copy is the only one: its end is our EOF
-        done: dict[int, Result | None] = {}
+        done: dict[int, Item] = {}
         nxt = 0
-        while (at := _claim(counter)) < len(tasks):
-            done[at] = _run(tasks[at])
-            _drain(conns, done, 0)
-            while nxt in done:
-                yield _result(done.pop(nxt), nxt)
-                nxt += 1
         while nxt < len(tasks):
-            while nxt not in done and conns:
+            parent_at.value = nxt
+            _drain(conns, done, 0)
+            if nxt in done or not conns:  # not sent by a worker that ended: done here
+                yield _finish(nxt, done.pop(nxt, None))
+                nxt += 1
+            elif (at := _claim(counter)) == nxt:
+                done[at] = ("coded", _run(tasks[at]))
+            elif at < len(tasks):  # a worker has the next: tokenise a later one meanwhile
+                done[at] = ("prepared", _prepare_here(tasks[at]))
+            else:
                 _drain(conns, done, None)
-            yield _result(done.pop(nxt, None), nxt)  # lost with its worker: run here
-            nxt += 1
     finally:
         for conn in conns:
             conn.close()

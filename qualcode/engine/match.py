@@ -88,6 +88,15 @@ class _View(NamedTuple):
     # positive and negative words stand before each token (None: the batch has none)
 
 
+class WordMap:
+    """Word ids of one pipeline (this process's, or a worker's) and, once met, the word
+    type of each: ``words[wid]`` is the word, ``type_of[wid]`` its type or -1."""
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        self.type_of = np.zeros(0, dtype=np.int64)
+
+
 class Matchers:
     """The term index and pattern matchers for one ``MatchSpec``, built once per process.
 
@@ -150,7 +159,7 @@ class Matchers:
         self.types: list[WordType] = []
         self._words: list[str] = []
         self._keys: list[str] = []
-        self._type_of = np.zeros(0, dtype=np.int64)  # the pipeline's word id → type, or -1
+        self._own = WordMap(pipe.words)  # this process's word ids (it appends to the list)
         self._by_word: dict[str, int] = {}
         self._new: list[tuple[int, int, int, bool, bool, int, tuple[int, ...]]] = []
         self._len = np.zeros(0, dtype=np.int64)
@@ -211,30 +220,33 @@ class Matchers:
         self._term_list.extend(terms)
         return tid
 
-    def _from_orths(self, orths: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-        """Type ids for tokens fresh from the tokenizer: the pipeline's word id of each,
-        mapped through ``_type_of``; Python only for words this process has not met."""
-        pipe = self.pipe
-        wids = pipe.word_ids(orths, ranks)
-        if len(self._type_of) < len(pipe.words):
-            grown = np.full(max(len(pipe.words), 2 * len(self._type_of)), -1, dtype=np.int64)
-            grown[:len(self._type_of)] = self._type_of
-            self._type_of = grown
-        ids = self._type_of[wids]
+    def _typed(self, wids: np.ndarray, words: WordMap) -> np.ndarray:
+        """Type ids for tokens given as word ids of ``words``' pipeline, mapped through its
+        ``type_of``; Python only for words not yet mapped (new types, or types met
+        first under another numbering, found by their text)."""
+        if len(words.type_of) < len(words.words):
+            grown = np.full(max(len(words.words), 2 * len(words.type_of)), -1,
+                            dtype=np.int64)
+            grown[:len(words.type_of)] = words.type_of
+            words.type_of = grown
+        ids = words.type_of[wids]
         if len(ids) and ids.min() < 0:
-            by_word = self._by_word
+            by_word, type_of = self._by_word, words.type_of
             for wid in np.unique(wids[ids < 0]).tolist():
-                word = pipe.words[wid]
+                word = words.words[wid]
                 tid = by_word.get(word)
-                self._type_of[wid] = self._add_type(word, None) if tid is None else tid
-            ids = self._type_of[wids]
+                type_of[wid] = self._add_type(word, None) if tid is None else tid
+            ids = type_of[wids]
         return ids
 
     def resolve(self, batch: Batch) -> np.ndarray:
         """The process-wide type id of each token of the batch."""
-        if batch.orths is not None:
+        if batch.wids is not None:  # a worker's word ids
+            assert batch.wordmap is not None
+            ids = self._typed(batch.wids, batch.wordmap)
+        elif batch.orths is not None:
             assert batch.ranks is not None
-            ids = self._from_orths(batch.orths, batch.ranks)
+            ids = self._typed(self.pipe.word_ids(batch.orths, batch.ranks), self._own)
         else:
             assert batch.words is not None and batch.keys is not None and batch.tok is not None
             words = batch.words
@@ -507,19 +519,34 @@ def _batch(pipe: MatchingPipeline, chars: int, texts: Sequence[str],
     return tokenise(pipe, texts), key
 
 
-def match_batch(spec: MatchSpec, texts: Sequence[str], cache_dir: str | None = None
-                ) -> list[SegmentMatches]:
-    """Tokenise (or load from the cache) and match one batch of segment texts."""
+def prepare_batch(spec: MatchSpec, texts: Sequence[str], cache_dir: str | None = None
+                  ) -> tuple[Batch, str | None]:
+    """One batch of segment texts tokenised, or loaded from the cache; with the cache key
+    to store it under once matched (``None``: loaded, or no cache)."""
+    pipe = matchers_for(spec).pipe
+    chars = max(sum(map(len, texts)) + len(SEPARATOR) * (len(texts) - 1), 0)
+    return _batch(pipe, chars, texts, TokenCache(cache_dir) if cache_dir else None)
+
+
+def match_prepared(spec: MatchSpec, texts: Sequence[str], batch: Batch,
+                   store: str | None = None, cache_dir: str | None = None
+                   ) -> list[SegmentMatches]:
+    """Match a prepared batch of ``texts``; store it in the cache under ``store``."""
     matchers = matchers_for(spec)
-    cache = TokenCache(cache_dir) if cache_dir else None
     starts, ends, pos = [], [], 0
     for text in texts:
         starts.append(pos)
         ends.append(pos + len(text))
         pos += len(text) + len(SEPARATOR)
-    batch, store = _batch(matchers.pipe, max(pos - len(SEPARATOR), 0), texts, cache)
     found = matchers.match(batch, starts, ends)
-    if cache is not None and store is not None and batch.gtok is not None:
+    if cache_dir and store is not None and batch.gtok is not None:
         batch = matchers.storable(batch, batch.gtok)
-        cache.save(matchers.pipe.signature, store, batch.to_bytes())
+        TokenCache(cache_dir).save(matchers.pipe.signature, store, batch.to_bytes())
     return found
+
+
+def match_batch(spec: MatchSpec, texts: Sequence[str], cache_dir: str | None = None
+                ) -> list[SegmentMatches]:
+    """Tokenise (or load from the cache) and match one batch of segment texts."""
+    batch, store = prepare_batch(spec, texts, cache_dir)
+    return match_prepared(spec, texts, batch, store, cache_dir)
