@@ -60,19 +60,20 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
     """A worker tokenises and this process codes ("tokens"); a worker codes its batches
     whole ("whole"); this process also tokenises batches while a slow worker has the
     next one, so the two number their words differently ("both"). Each way, jobs 2
-    with a cold cache gives the codings of one process, and stores batches that a warm
-    run reads back to the same codings."""
+    with a cold cache gives the codings of one process and stores every batch; with
+    the cache warm, every batch is coded whole where it is loaded, to the same codings."""
     segments, sources, codebook = demo_inputs
     monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
     expected = code_segments(segments, sources, codebook)
     tasks = len(engine_code.batches(segments))
     monkeypatch.setattr(engine_code, "AHEAD", 0 if way == "whole" else tasks)
     parent, kinds, here = os.getpid(), [], []
-    finish, prepare_here, prepare = (engine_code._finish, engine_code._prepare_here,
-                                     engine_code._prepare)
+    finish, prepare = engine_code._finish, engine_code._prepare
 
-    def slow(task):
-        if os.getpid() != parent:
+    def prepares(task):  # counted here; slow in the worker when it is to fall behind
+        if os.getpid() == parent:
+            here.append(task)
+        elif way == "both":
             time.sleep(0.05)
         return prepare(task)
 
@@ -82,10 +83,7 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
         return finish(at, item)
 
     monkeypatch.setattr(engine_code, "_finish", finishes)
-    monkeypatch.setattr(engine_code, "_prepare_here",
-                        lambda task: here.append(task) or prepare_here(task))
-    if way == "both":
-        monkeypatch.setattr(engine_code, "_prepare", slow)
+    monkeypatch.setattr(engine_code, "_prepare", prepares)
     cache = tmp_path / "cache"
     assert code_segments(segments, sources, codebook, jobs=2, cache=cache) == expected
     assert len(kinds) == tasks
@@ -97,6 +95,7 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
     else:
         assert from_worker > 0 and len(here) > 2
     assert TokenCache(cache).info().entries == tasks
+    kinds.clear()
     loaded = []
     original = TokenCache.load
 
@@ -106,8 +105,10 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
         return data
 
     monkeypatch.setattr(TokenCache, "load", load)
+    assert code_segments(segments, sources, codebook, jobs=2, cache=cache) == expected
+    assert kinds == ["coded"] * tasks
     assert code_segments(segments, sources, codebook, cache=cache) == expected
-    assert loaded == [True] * tasks
+    assert loaded[-tasks:] == [True] * tasks
 
 
 @pytest.mark.parametrize("how", ["killed", "raises"])

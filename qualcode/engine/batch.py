@@ -49,11 +49,9 @@ class Batch:
         self.gtok: np.ndarray | None = None
 
     def portable(self, pipe: MatchingPipeline) -> Batch:
-        """The batch as little as another process needs: fresh tokens become the
-        pipeline's word ids (the receiver learns the words from ``pipe.words``)."""
-        if self.orths is None:
-            return Batch(self.spaces, words=self.words, keys=self.keys, tok=self.tok)
-        assert self.ranks is not None
+        """Fresh tokens as little as another process needs: the pipeline's word ids
+        (the receiver learns the words from ``pipe.words``) and the space flags."""
+        assert self.orths is not None and self.ranks is not None
         wids = pipe.word_ids(self.orths, self.ranks).astype(np.uint32)
         return Batch(self.spaces, wids=wids)
 

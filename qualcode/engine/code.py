@@ -153,17 +153,24 @@ def _texts(a: int, b: int) -> tuple[list[str], int | None]:
 
 
 def _prepare(task: tuple[int, int]) -> Prepared:
-    """A batch tokenised (or loaded from the cache) for another process to match."""
-    _freeze()
-    spec = _job().compiled.spec
-    batch, store = prepare_batch(spec, _texts(*task)[0], _job().cache_dir)
-    return batch.portable(matchers_for(spec).pipe), store
-
-
-def _prepare_here(task: tuple[int, int]) -> Prepared:
-    """A batch tokenised (or loaded from the cache) to be matched by this process."""
+    """A batch tokenised, or loaded from the cache (then its ``store`` key is ``None``)."""
     _freeze()
     return prepare_batch(_job().compiled.spec, _texts(*task)[0], _job().cache_dir)
+
+
+def _code_prepared(task: tuple[int, int], prepared: Prepared) -> Result:
+    """The result of a prepared task; done again from its text (source by source, as
+    ``_run`` does) if its tokens fail."""
+    _freeze()
+    try:
+        return _code_range(*task, prepared), []
+    except Exception:  # done again from the text, which reports or raises it
+        return _run(task)
+
+
+def _tokenised(prepared: Prepared) -> bool:
+    """Whether a prepared batch was tokenised here (not loaded from the cache)."""
+    return prepared[0].orths is not None
 
 
 def _code_range(a: int, b: int, prepared: Prepared | None = None) -> list[Coding]:
@@ -202,7 +209,8 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection) -> None:
     A task is only tokenised: the parent matches and codes it, so each word is met
     once, by this tokenizer and by the parent's types. But while ``AHEAD`` tokenised
     tasks of this worker wait for the parent (it codes task ``parent_at`` next), the
-    parent is the slower stage, and a task is coded here whole. The worker's word ids
+    parent is the slower stage, and a task is coded here whole; so is a task found in
+    the cache, which needs no tokenising. The worker's word ids
     are its own: each message carries the words this process numbered since the last
     one.
 
@@ -214,7 +222,8 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection) -> None:
     out: queue.SimpleQueue[tuple[int, Item, list[str]] | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send, args=(out, conn))
     sender.start()
-    words = matchers_for(_job().compiled.spec).pipe.words
+    pipe = matchers_for(_job().compiled.spec).pipe
+    words = pipe.words
     sent = len(words)
     waiting: collections.deque[int] = collections.deque()  # sent tokens not yet coded
     try:
@@ -225,8 +234,10 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection) -> None:
             try:
                 if len(waiting) >= AHEAD:
                     item = ("coded", _run(_TASKS[at]))
+                elif not _tokenised(prepared := _prepare(_TASKS[at])):
+                    item = ("coded", _code_prepared(_TASKS[at], prepared))
                 else:
-                    item = ("prepared", _prepare(_TASKS[at]))
+                    item = ("prepared", (prepared[0].portable(pipe), prepared[1]))
                     waiting.append(at)
             except Exception:  # done again by the parent, which raises it
                 item = None
@@ -274,18 +285,23 @@ def _drain(conns: dict[Connection, WordMap], done: dict[int, Item],
 
 def _finish(at: int, item: Item) -> Result:
     """The result of task ``at`` from a worker's item: its codings, or its tokens
-    matched and coded here. The task is done here from the start when the worker sent
-    nothing for it, or when its tokens fail here (then source by source, as ``_run``
-    does)."""
-    if item is not None and item[0] == "coded":
+    matched and coded here; the task is done here from the start when the worker sent
+    nothing for it."""
+    if item is None:
+        return _run(_TASKS[at])
+    if item[0] == "coded":
         return cast(Result, item[1])
-    if item is not None:
-        _freeze()
-        try:
-            return _code_range(*_TASKS[at], item[1]), []
-        except Exception:  # done again from the text, which reports or raises it
-            pass
-    return _run(_TASKS[at])
+    return _code_prepared(_TASKS[at], item[1])
+
+
+def _take(at: int) -> Item:
+    """Task ``at``, claimed by this process while the next task is still with a
+    worker: tokenised to be coded in turn, or coded now if it came from the cache (a
+    worker would have been quicker at nothing)."""
+    prepared = _prepare(_TASKS[at])
+    if _tokenised(prepared):
+        return "prepared", prepared
+    return "coded", _code_prepared(_TASKS[at], prepared)
 
 
 def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
@@ -296,8 +312,9 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
     is then met once by a tokenizer and once by the matcher's types, where splitting
     whole batches made both processes meet most words (a third of a one-process run
     was done twice). The stages balance themselves: while the next task is still with
-    a worker, this process claims the next free one and tokenises it; while tokenised
-    tasks pile up, workers code theirs whole (see ``_serve``). Each worker sends through its own pipe; when the pipe ends (the
+    a worker, this process claims the next free one and tokenises it (``_take``);
+    while tokenised tasks pile up, workers code theirs whole (see ``_serve``). Tasks
+    found in the cache are coded whole by whoever claims them. Each worker sends through its own pipe; when the pipe ends (the
     worker finished or died), a task whose result did not arrive is done here.
     """
     global _TASKS
@@ -327,8 +344,8 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
                 nxt += 1
             elif (at := _claim(counter)) == nxt:
                 done[at] = ("coded", _run(tasks[at]))
-            elif at < len(tasks):  # a worker has the next: tokenise a later one meanwhile
-                done[at] = ("prepared", _prepare_here(tasks[at]))
+            elif at < len(tasks):  # a worker has the next: take a later one meanwhile
+                done[at] = _take(at)
             else:
                 _drain(conns, done, None)
     finally:
