@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import time
 
 import pandas as pd
@@ -130,6 +131,37 @@ def test_a_worker_that_fails_loses_nothing(demo_inputs, monkeypatch, how):
     monkeypatch.setattr(engine_code, "_run", dying(engine_code._run))
     monkeypatch.setattr(engine_code, "_prepare", dying(engine_code._prepare))
     assert code_segments(segments, sources, codebook, jobs=3) == expected
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_killed_while_claiming_a_task_loses_nothing(demo_inputs, monkeypatch):
+    """The worker dies holding the task counter's lock: the parent, waiting for it,
+    releases it and does the worker's share."""
+    segments, sources, codebook = demo_inputs
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
+    monkeypatch.setattr(engine_code, "CLAIM_WAIT", 0.2)
+    expected = code_segments(segments, sources, codebook)
+    parent, real, claims = os.getpid(), engine_code._claim, []
+
+    def claim(counter, workers=()):
+        if os.getpid() != parent:
+            claims.append(1)  # the worker's own copy of the list
+            if len(claims) == 3:
+                counter.get_lock().acquire()
+                os._exit(9)
+        return real(counter, workers)
+
+    def waited_too_long(*_):
+        raise TimeoutError("the parent is still waiting for the dead worker's lock")
+
+    monkeypatch.setattr(engine_code, "_claim", claim)
+    previous = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(60)
+    try:
+        assert code_segments(segments, sources, codebook, jobs=2) == expected
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert not multiprocessing.active_children()
 
 

@@ -195,11 +195,32 @@ _TASKS: list[tuple[int, int]] = []
 """The run's tasks, set before workers are forked (they inherit it)."""
 
 
-def _claim(counter: Any) -> int:
-    """The next unclaimed task's index (past the end when all are claimed)."""
-    with counter.get_lock():
-        at = counter.value
-        counter.value = at + 1
+CLAIM_WAIT = 2.0
+"""Seconds the parent waits for the counter's lock before it looks for a dead worker."""
+
+
+def _claim(counter: Any, workers: Sequence[Any] = ()) -> int:
+    """The next unclaimed task's index (past the end when all are claimed).
+
+    A claim holds the counter's lock for a moment. If the parent waits longer than
+    ``CLAIM_WAIT`` and a worker has died (killed, say, for memory), that worker died
+    holding it: the parent releases it (a plain lock, not owned). Releasing it under a
+    live worker could at worst give one task to two processes, which both code it the
+    same way.
+    """
+    lock = counter.get_lock()
+    while not lock.acquire(timeout=CLAIM_WAIT):
+        if any(worker.exitcode not in (None, 0) for worker in workers):
+            try:
+                lock.release()
+            except ValueError:  # released meanwhile
+                pass
+    try:
+        raw = counter.get_obj()  # its own accessors would take the lock again
+        at = raw.value
+        raw.value = at + 1
+    finally:
+        lock.release()
     return int(at)
 
 
@@ -319,7 +340,7 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
     """
     global _TASKS
     ctx = multiprocessing.get_context("fork")
-    counter = ctx.Value("q", 0)
+    counter = ctx.Value("q", 0, lock=ctx.Lock())  # a lock the parent can release
     parent_at = ctx.RawValue("q", 0)  # the task this process codes next
     _TASKS = tasks
     known = list(matchers_for(_job().compiled.spec).pipe.words)  # numbered before forking
@@ -342,7 +363,7 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
             if nxt in done or not conns:  # not sent by a worker that ended: done here
                 yield _finish(nxt, done.pop(nxt, None))
                 nxt += 1
-            elif (at := _claim(counter)) == nxt:
+            elif (at := _claim(counter, workers)) == nxt:
                 done[at] = ("coded", _run(tasks[at]))
             elif at < len(tasks):  # a worker has the next: take a later one meanwhile
                 done[at] = _take(at)
