@@ -211,17 +211,21 @@ def _claim(counter: Any, workers: Sequence[Any] = ()) -> int:
     lock = counter.get_lock()
     while not lock.acquire(timeout=CLAIM_WAIT):
         if any(worker.exitcode not in (None, 0) for worker in workers):
-            try:
-                lock.release()
-            except ValueError:  # released meanwhile
-                pass
+            _release(lock)
     try:
         raw = counter.get_obj()  # its own accessors would take the lock again
         at = raw.value
         raw.value = at + 1
     finally:
-        lock.release()
+        _release(lock)
     return int(at)
+
+
+def _release(lock: Any) -> None:
+    try:
+        lock.release()
+    except ValueError:  # released already (by the parent, or after it released it)
+        pass
 
 
 def _serve(total: int, counter: Any, parent_at: Any, conn: Connection) -> None:
