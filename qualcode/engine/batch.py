@@ -11,13 +11,16 @@ tokenising.
 from __future__ import annotations
 
 import marshal
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from spacy.attrs import ID, ORTH, SPACY
 from spacy.tokens import Doc
 
 from qualcode.language import MatchingPipeline
+
+if TYPE_CHECKING:
+    from qualcode.engine.match import WordMap
 
 SEPARATOR = "\n\n"
 JOIN_CHARS = 20_000  # texts tokenised as one (see tokenise)
@@ -44,7 +47,7 @@ class Batch:
         self.spaces, self.orths, self.ranks, self.docs = spaces, orths, ranks, docs
         self.words, self.keys, self.tok = words, keys, tok
         self.wids = wids
-        self.wordmap: Any = None  # match.WordMap for ``wids``
+        self.wordmap: WordMap | None = None
         self.keyed: set[int] = set()
         self.gtok: np.ndarray | None = None
 

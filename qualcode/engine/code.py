@@ -1,11 +1,11 @@
 """``code_segments``: batches of segments → matchers → rules, here or in worker processes.
 
 Segments are cut into batches of consecutive segments (about ``BATCH_CHARS``
-characters each, so the cut never depends on ``jobs``). Each batch is
-tokenised or read from the cache, matched and coded, in this process or a worker's.
-With more than one job, this process forks the other workers (with the pipeline, the
-compiled codebook and the segments already loaded) and codes batches too; a task is a
-range of segment indices and its result the batch's codings.
+characters each, so the cut never depends on ``jobs``). Each batch is tokenised or read
+from the cache, then matched and coded. With more than one job, this process forks the
+other workers (with the pipeline, the compiled codebook and the segments already
+loaded): they tokenise batches and send word ids, this process matches and codes them
+in order (see ``_forked``); a task is a range of segment indices.
 Structural rules read the interviewer turn before a segment: a batch that starts inside
 a source also matches that source's last interviewer turn before it. A batch that
 fails is retried source by source, so that only the failing source goes uncoded.
@@ -235,9 +235,8 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection) -> None:
     once, by this tokenizer and by the parent's types. But while ``AHEAD`` tokenised
     tasks of this worker wait for the parent (it codes task ``parent_at`` next), the
     parent is the slower stage, and a task is coded here whole; so is a task found in
-    the cache, which needs no tokenising. The worker's word ids
-    are its own: each message carries the words this process numbered since the last
-    one.
+    the cache, which needs no tokenising. The worker's word ids are its own: each
+    message carries the words this process numbered since the last one.
 
     A thread sends the messages, so that the worker goes on while the parent is busy
     and not reading. A task that raises is sent as ``None``: the parent does it
@@ -321,8 +320,8 @@ def _finish(at: int, item: Item) -> Result:
 
 def _take(at: int) -> Item:
     """Task ``at``, claimed by this process while the next task is still with a
-    worker: tokenised to be coded in turn, or coded now if it came from the cache (a
-    worker would have been quicker at nothing)."""
+    worker: tokenised, to be coded in turn; or, found in the cache, coded now (there is
+    no tokenising to share)."""
     prepared = _prepare(_TASKS[at])
     if _tokenised(prepared):
         return "prepared", prepared
@@ -339,8 +338,9 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
     was done twice). The stages balance themselves: while the next task is still with
     a worker, this process claims the next free one and tokenises it (``_take``);
     while tokenised tasks pile up, workers code theirs whole (see ``_serve``). Tasks
-    found in the cache are coded whole by whoever claims them. Each worker sends through its own pipe; when the pipe ends (the
-    worker finished or died), a task whose result did not arrive is done here.
+    found in the cache are coded whole by whoever claims them. Each worker sends
+    through its own pipe; when the pipe ends (the worker finished or died), a task
+    whose result did not arrive is done here.
     """
     global _TASKS
     ctx = multiprocessing.get_context("fork")
