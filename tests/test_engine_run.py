@@ -92,7 +92,7 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
     if way == "whole":
         assert from_worker == 0
     elif way == "tokens":
-        assert from_worker >= tasks - 2
+        assert from_worker > tasks // 2  # most: the parent takes one only while it waits
     else:
         assert from_worker > 0 and len(here) > 2
     assert TokenCache(cache).info().entries == tasks
