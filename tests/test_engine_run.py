@@ -7,6 +7,8 @@ import gc
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pandas as pd
@@ -163,6 +165,59 @@ def test_a_worker_killed_while_claiming_a_task_loses_nothing(demo_inputs, monkey
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert not multiprocessing.active_children()
+
+
+_KILLED_PARENT = """
+import os, sys, time
+import qualcode.engine.code as engine_code
+from qualcode.codebook import load_codebook
+from qualcode.engine import code_segments
+from qualcode.errors import Report
+from qualcode.ingest.corpus import load_sources
+from qualcode.project import load_project
+from qualcode.segment import segment_sources
+
+project = load_project(sys.argv[1])
+sources = load_sources(project.root, project.sources, project.informants, Report())
+segments = segment_sources(sources, dict(project.units), project.interviewers)
+engine_code.BATCH_CHARS = 300
+parent, told = os.getpid(), []
+
+def slow(real):
+    def slowly(task):  # the worker announces itself once and takes its time
+        if os.getpid() != parent:
+            if not told:
+                told.append(print(os.getpid(), flush=True))
+            time.sleep(0.2)
+        return real(task)
+    return slowly
+
+engine_code._prepare = slow(engine_code._prepare)
+engine_code._run = slow(engine_code._run)
+code_segments(segments, sources, load_codebook(project.codebook), jobs=2)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"  # ended, not reaped
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_killed_parent_leaves_no_worker_behind(repo_root):
+    with subprocess.Popen([sys.executable, "-c", _KILLED_PARENT, str(repo_root)],
+                          stdout=subprocess.PIPE, text=True) as parent:
+        try:
+            worker = int(parent.stdout.readline())  # type: ignore[union-attr]
+        finally:
+            parent.kill()
+    deadline = time.monotonic() + 10
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(worker), "the worker went on coding without its parent"
 
 
 def test_an_error_in_a_worker_is_raised_as_in_one_process(demo_inputs, monkeypatch):

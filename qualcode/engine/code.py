@@ -14,10 +14,12 @@ fails is retried source by source, so that only the failing source goes uncoded.
 from __future__ import annotations
 
 import collections
+import ctypes
 import gc
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection, wait
@@ -195,6 +197,7 @@ _TASKS: list[tuple[int, int]] = []
 """The run's tasks, set before workers are forked (they inherit it)."""
 
 
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 CLAIM_WAIT = 2.0
 """Seconds the parent waits for the counter's lock before it looks for a dead worker."""
 
@@ -228,7 +231,21 @@ def _release(lock: Any) -> None:
         pass
 
 
-def _serve(total: int, counter: Any, parent_at: Any, conn: Connection) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when ``parent`` ends (Linux): a parent killed
+    for memory or by ``kill -9`` leaves no worker coding, or waiting on the counter's
+    lock, on its own."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker ends when its pipe breaks
+        return
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(0)
+
+
+def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: int
+           ) -> None:
     """A forked worker: claim the next task, do it, send ``(index, item, new words)``.
 
     A task is only tokenised: the parent matches and codes it, so each word is met
@@ -243,6 +260,7 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection) -> None:
     again itself, so that its exception (a ``QualcodeError`` with its file and field)
     is raised there as in one process.
     """
+    _die_with(parent)
     out: queue.SimpleQueue[tuple[int, Item, list[str]] | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send, args=(out, conn))
     sender.start()
@@ -354,7 +372,7 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
         for _ in range(jobs - 1):
             reader, writer = ctx.Pipe(duplex=False)
             worker = ctx.Process(target=_serve, args=(len(tasks), counter, parent_at,
-                                                      writer), daemon=True)
+                                                      writer, os.getpid()), daemon=True)
             conns[reader] = WordMap(list(known))
             workers.append(worker)
             worker.start()
