@@ -194,6 +194,10 @@ class MatchingPipeline:
         tokenizer: Any = self.nlp.tokenizer
         if hasattr(tokenizer, "max_cache_size"):  # spaCy's 10,000 re-split most chunks
             tokenizer.max_cache_size = TOKENIZER_CACHE
+        rules = getattr(tokenizer, "rules", None) or {}
+        self.specials = frozenset(k for k in rules if k and not any(map(str.isspace, k)))
+        """The tokenizer's special cases without whitespace (see ``batch.tokenise``)."""
+        self.unscanned = 0  # texts to tokenise before the next scan for special cases
 
     def word_id(self, orth: int) -> int:
         """The pipeline's id of a word (by its orth id): words are numbered 0, 1, …

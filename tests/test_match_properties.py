@@ -114,27 +114,35 @@ def test_reference_sees_signs_and_phrases(tmp_path_factory):
     assert by_name["plan"][5] == "-+"            # "good" right before "plan"
 
 
-# words, affixes, hyphens, quotes, numbers, an e-mail, a URL, inner whitespace
+# words, affixes, hyphens, quotes, numbers, an e-mail, a URL, inner whitespace, and
+# special cases of the tokenizers (English "id", "don't", "—"; Indonesian
+# "masing-masing", "dll."), bare and with punctuation around them
 PIECES = ["kerja", "sama", "kerja-sama", "(", ")", '"', "'", ",", ".", "...", "Dr.", "3,5",
           "10%", "can't", "e-mail@x.id", "https://x.id/a?b=1", "-", "—", " ", "  ", "\n",
-          "\n\n", "\t", "ü", "über", "dilaporkan", "Pemprov", ":", "?!"]
+          "\n\n", "\t", "ü", "über", "dilaporkan", "Pemprov", ":", "?!", "id", "don't",
+          "masing-masing", "dll.", ":)", "wed", "a.m."]
 
 
 @settings(max_examples=300, deadline=None)
 @given(texts=st.lists(st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
                       .map(lambda t: t if len(t) % 3 else t.strip()), max_size=6),
-       lang=st.sampled_from(["en", "id"]), join=st.sampled_from([1, 8, 30, 20_000]))
-def test_texts_tokenised_in_groups_give_the_tokens_of_one_doc_per_text(texts, lang, join):
+       lang=st.sampled_from(["en", "id"]), join=st.sampled_from([1, 8, 30, 20_000]),
+       scan=st.sampled_from([1, 8]))
+def test_texts_tokenised_in_groups_give_the_tokens_of_one_doc_per_text(texts, lang, join,
+                                                                         scan):
     """Stripped, non-empty texts are tokenised in joined groups (of ``join``
-    characters or so), the others alone: the tokens are those of one Doc per text."""
+    characters or so), the others alone, and cut after chunks that may hold a special
+    case (scanning every text, or one in ``scan``): the tokens are those of one Doc
+    per text."""
     from qualcode.engine import batch
 
     pipe = matching_pipeline(lang)
-    saved, batch.JOIN_CHARS = batch.JOIN_CHARS, join
+    saved = batch.JOIN_CHARS, batch.SCAN_EVERY
+    batch.JOIN_CHARS, batch.SCAN_EVERY, pipe.unscanned = join, scan, 0
     try:
         grouped = batch.tokenise(pipe, texts)
     finally:
-        batch.JOIN_CHARS = saved
+        batch.JOIN_CHARS, batch.SCAN_EVERY = saved
     assert grouped.orths is not None
     assert [pipe.strings[o] for o in grouped.orths.tolist()] == _one_doc_per_text(pipe, texts)
     assert grouped.spaces.tolist() == _one_doc_per_text(pipe, texts, spaces=True)
@@ -150,6 +158,24 @@ def _one_doc_per_text(pipe, texts, spaces=False) -> list:
             out.append(0 if spaces else SEPARATOR)
         out.extend(int(bool(t.whitespace_)) if spaces else t.text for t in pipe.tokenize(text))
     return out
+
+
+def test_a_text_is_cut_after_each_chunk_that_may_hold_a_special_case():
+    """English special cases (``id``, ``don't``, ``—``): found bare or with punctuation
+    around them, not inside a longer word; the cut is at the whitespace after the
+    chunk, never at the end of the text."""
+    from qualcode.engine.batch import special_ends, tokenise
+
+    pipe = matching_pipeline("en")
+    text = "idea (id.) valid don't\n\nso — yes don't"
+    #       0123456789012345678901 2 3456789012345678
+    assert special_ends(text, pipe.specials) == [10, 22, 28]
+    assert special_ends("nothing special here", pipe.specials) == []
+    pipe.unscanned = 0
+    cut = tokenise(pipe, [text])
+    assert cut.orths is not None
+    assert [pipe.strings[o] for o in cut.orths.tolist()] == _one_doc_per_text(pipe, [text])
+    assert cut.spaces.tolist() == _one_doc_per_text(pipe, [text], spaces=True)
 
 
 def test_texts_with_outer_whitespace_are_tokenised_one_by_one():
