@@ -178,6 +178,29 @@ def test_a_text_is_cut_after_each_chunk_that_may_hold_a_special_case():
     assert cut.spaces.tolist() == _one_doc_per_text(pipe, [text], spaces=True)
 
 
+def test_chunks_after_a_special_case_are_split_once():
+    """spaCy caches no new chunk of a Doc after a special case (here ``id``), so without
+    the cut the affix rules (``token_match`` first) ran on ``zorbleflax`` again at every
+    occurrence; with it, its second occurrence comes from the tokenizer's cache."""
+    from qualcode.engine.batch import tokenise
+    from qualcode.language import MatchingPipeline
+
+    pipe = MatchingPipeline("en")  # its own tokenizer: the spy below flushes its cache
+    tokenizer = pipe.nlp.tokenizer
+    inner, asked = tokenizer.token_match, []
+
+    def spy(chunk):
+        asked.append(chunk)
+        return inner(chunk)
+
+    tokenizer.token_match = spy
+    tokenise(pipe, ["id zorbleflax wumpfish"])
+    assert "zorbleflax" in asked  # split the first time
+    asked.clear()
+    tokenise(pipe, ["so id zorbleflax wumpfish"])
+    assert "zorbleflax" not in asked and "wumpfish" not in asked
+
+
 def test_texts_with_outer_whitespace_are_tokenised_one_by_one():
     from qualcode.engine.batch import tokenise
 
