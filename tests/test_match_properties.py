@@ -171,6 +171,10 @@ def test_a_text_is_cut_after_each_chunk_that_may_hold_a_special_case():
     #       0123456789012345678901 2 3456789012345678
     assert special_ends(text, pipe.specials) == [10, 22, 28]
     assert special_ends("nothing special here", pipe.specials) == []
+    indonesian = matching_pipeline("id").specials
+    text = "kertas, pena, dll. lalu masing-masing, pulang"
+    #       0123456789012345678901234567890123456789
+    assert special_ends(text, indonesian) == [18, 38]
     pipe.unscanned = 0
     cut = tokenise(pipe, [text])
     assert cut.orths is not None

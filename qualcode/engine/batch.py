@@ -10,6 +10,7 @@ tokenising.
 
 from __future__ import annotations
 
+import functools
 import marshal
 import re
 from typing import TYPE_CHECKING, Sequence
@@ -94,21 +95,34 @@ class Batch:
         return cls(flags, words=words, keys=keys, tok=toks)
 
 
+def _core(text: str) -> str:
+    """``text`` with the punctuation of ``_PUNCT`` blanked out."""
+    for mark in _PUNCT:
+        text = text.replace(mark, " ")
+    return text
+
+
+@functools.lru_cache(maxsize=8)
+def _cores(specials: frozenset[str]) -> frozenset[str]:
+    """What ``special_ends`` looks for: each special case's text without the punctuation
+    it blanks out (``dll.`` → ``dll``), where that leaves a single chunk."""
+    pieces = [_core(special).split() for special in specials]
+    return frozenset(piece[0] for piece in pieces if len(piece) == 1)
+
+
 def special_ends(text: str, specials: frozenset[str]) -> list[int]:
     """Where the chunks of ``text`` that may hold a tokenizer special case end (the
     offset of the whitespace after them), ascending, none at the end of the text.
 
     A chunk may hold one when it is a special case's text (``don't``, ``—``,
-    ``masing-masing``), bare or with punctuation around it (``(id.``). Found with set
-    operations over the whole text, and ``str.find`` for the few that are there; a
-    chunk missed or a needless end only costs speed (see ``tokenise``).
+    ``masing-masing``, ``dll.``), bare or with punctuation around it (``(id.``). Found
+    with set operations over the whole text, and ``str.find`` for the few that are
+    there; a chunk missed (``a.m.``, which the blanking splits) or a needless end only
+    costs speed (see ``tokenise``).
     """
     if not specials:
         return []
-    core = text
-    for mark in _PUNCT:
-        core = core.replace(mark, " ")
-    found = specials.intersection(core.split())
+    found = _cores(specials).intersection(_core(text).split())
     ends: set[int] = set()
     for key in found:
         at = text.find(key)
