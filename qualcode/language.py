@@ -30,6 +30,33 @@ PIPELINE_VERSION = "3"
 TOKENIZER_CACHE = 4_000_000
 NO_RANK = 0xFFFF_FFFF_FFFF_FFFF  # a lexeme's rank when it has no vector row (spaCy's OOV)
 WORD_BASE = 1 << 62  # word ids in lexemes' rank slots start here (see word_id)
+PUNCT = ',.;:!?"()'
+"""Punctuation blanked out to find special cases in text, such as "(don't)." (see
+``special_chunks`` and ``batch.special_ends``)."""
+
+
+def blank_punct(text: str) -> str:
+    """``text`` with the characters of ``PUNCT`` turned into spaces."""
+    for mark in PUNCT:
+        text = text.replace(mark, " ")
+    return text
+
+
+def special_chunks(rules: Iterable[str]) -> frozenset[str]:
+    """The chunks that may hold a tokenizer special case: the text of each special case
+    without whitespace, its ``PUNCT`` blanked out (``dll.`` → ``dll``) where that
+    leaves a single chunk."""
+    out: set[str] = set()
+    for key in rules:
+        if not key or any(map(str.isspace, key)):
+            continue
+        if any(mark in key for mark in PUNCT):
+            pieces = blank_punct(key).split()
+            if len(pieces) == 1:
+                out.add(pieces[0])
+        else:
+            out.add(key)
+    return frozenset(out)
 """Distinct whitespace-separated chunks spaCy's tokenizer remembers (the same tokens)."""
 
 KEEP: dict[str, frozenset[str]] = {
@@ -194,9 +221,8 @@ class MatchingPipeline:
         tokenizer: Any = self.nlp.tokenizer
         if hasattr(tokenizer, "max_cache_size"):  # spaCy's 10,000 re-split most chunks
             tokenizer.max_cache_size = TOKENIZER_CACHE
-        rules = getattr(tokenizer, "rules", None) or {}
-        self.specials = frozenset(k for k in rules if k and not any(map(str.isspace, k)))
-        """The tokenizer's special cases without whitespace (see ``batch.tokenise``)."""
+        self.specials = special_chunks(getattr(tokenizer, "rules", None) or {})
+        """Chunks that may hold a tokenizer special case (see ``batch.tokenise``)."""
         self.unscanned = 0  # texts to tokenise before the next scan for special cases
 
     def word_id(self, orth: int) -> int:

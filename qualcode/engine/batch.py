@@ -10,7 +10,6 @@ tokenising.
 
 from __future__ import annotations
 
-import functools
 import marshal
 import re
 from typing import TYPE_CHECKING, Sequence
@@ -19,7 +18,7 @@ import numpy as np
 from spacy.attrs import ID, ORTH, SPACY
 from spacy.tokens import Doc
 
-from qualcode.language import MatchingPipeline
+from qualcode.language import MatchingPipeline, blank_punct
 
 if TYPE_CHECKING:
     from qualcode.engine.match import WordMap
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 SEPARATOR = "\n\n"
 JOIN_CHARS = 20_000  # texts tokenised as one (see tokenise)
 ENTRY_FORMAT = 1
-_PUNCT = ',.;:!?"()'  # cut off chunks to find special cases such as "(don't)."
 SCAN_EVERY = 8
 """After a text with no special case in it, only every ``SCAN_EVERY``-th is scanned."""
 _SPACE = re.compile(r"\s")
@@ -95,24 +93,10 @@ class Batch:
         return cls(flags, words=words, keys=keys, tok=toks)
 
 
-def _core(text: str) -> str:
-    """``text`` with the punctuation of ``_PUNCT`` blanked out."""
-    for mark in _PUNCT:
-        text = text.replace(mark, " ")
-    return text
-
-
-@functools.lru_cache(maxsize=8)
-def _cores(specials: frozenset[str]) -> frozenset[str]:
-    """What ``special_ends`` looks for: each special case's text without the punctuation
-    it blanks out (``dll.`` → ``dll``), where that leaves a single chunk."""
-    pieces = [_core(special).split() for special in specials]
-    return frozenset(piece[0] for piece in pieces if len(piece) == 1)
-
-
 def special_ends(text: str, specials: frozenset[str]) -> list[int]:
     """Where the chunks of ``text`` that may hold a tokenizer special case end (the
-    offset of the whitespace after them), ascending, none at the end of the text.
+    offset of the whitespace after them), ascending, none at the end of the text;
+    ``specials`` is the pipeline's ``special_chunks``.
 
     A chunk may hold one when it is a special case's text (``don't``, ``—``,
     ``masing-masing``, ``dll.``), bare or with punctuation around it (``(id.``). Found
@@ -122,7 +106,7 @@ def special_ends(text: str, specials: frozenset[str]) -> list[int]:
     """
     if not specials:
         return []
-    found = _cores(specials).intersection(_core(text).split())
+    found = specials.intersection(blank_punct(text).split())
     ends: set[int] = set()
     for key in found:
         at = text.find(key)
