@@ -182,6 +182,23 @@ def test_a_text_is_cut_after_each_chunk_that_may_hold_a_special_case():
     assert cut.spaces.tolist() == _one_doc_per_text(pipe, [text], spaces=True)
 
 
+def test_finding_special_cases_takes_one_pass_over_a_long_chunk():
+    """200,000 occurrences of a special case inside one chunk: the whitespace after
+    them is looked for once, not once per occurrence (which would take minutes)."""
+    import signal
+
+    from qualcode.engine.batch import special_ends
+
+    pipe = matching_pipeline("en")
+    text = "id " + "(id)" * 200_000 + " end"
+    signal.signal(signal.SIGALRM, signal.default_int_handler)
+    signal.alarm(60)
+    try:
+        assert special_ends(text, pipe.specials) == [2, len(text) - 4]
+    finally:
+        signal.alarm(0)
+
+
 def test_chunks_after_a_special_case_are_split_once():
     """spaCy caches no new chunk of a Doc after a special case (here ``id``), so without
     the cut the affix rules (``token_match`` first) ran on ``zorbleflax`` again at every

@@ -29,6 +29,9 @@ ENTRY_FORMAT = 1
 SCAN_EVERY = 8
 """After a text with no special case in it, only every ``SCAN_EVERY``-th is scanned."""
 _SPACE = re.compile(r"\s")
+MAX_SPECIALS = 64
+"""At most this many different special chunks are looked for in one text (each is a
+pass over it)."""
 
 
 class Batch:
@@ -106,19 +109,25 @@ def special_ends(text: str, specials: frozenset[str]) -> list[int]:
     """
     if not specials:
         return []
-    found = specials.intersection(blank_punct(text).split())
-    ends: set[int] = set()
+    found = sorted(specials.intersection(blank_punct(text).split()))[:MAX_SPECIALS]
+    stops: list[int] = []  # where an occurrence of a special chunk ends
     for key in found:
         at = text.find(key)
         while at >= 0:
             end = at + len(key)
             if (at == 0 or not text[at - 1].isalnum()) and \
                     (end == len(text) or not text[end].isalnum()):
-                space = _SPACE.search(text, end)
-                if space is not None:
-                    ends.add(space.start())
+                stops.append(end)
             at = text.find(key, at + 1)
-    return sorted(ends)
+    ends: list[int] = []
+    for stop in sorted(stops):  # the whitespace after each, in one pass over the text
+        if ends and stop <= ends[-1]:
+            continue
+        space = _SPACE.search(text, stop)
+        if space is None:
+            break
+        ends.append(space.start())
+    return ends
 
 
 def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
