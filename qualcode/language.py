@@ -28,6 +28,7 @@ PIPELINE_VERSION = "3"
 """Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
 
 TOKENIZER_CACHE = 4_000_000
+"""Distinct whitespace-separated chunks spaCy's tokenizer remembers (the same tokens)."""
 NO_RANK = 0xFFFF_FFFF_FFFF_FFFF  # a lexeme's rank when it has no vector row (spaCy's OOV)
 WORD_BASE = 1 << 62  # word ids in lexemes' rank slots start here (see word_id)
 PUNCT = ',.;:!?"()'
@@ -57,7 +58,7 @@ def special_chunks(rules: Iterable[str]) -> frozenset[str]:
         else:
             out.add(key)
     return frozenset(out)
-"""Distinct whitespace-separated chunks spaCy's tokenizer remembers (the same tokens)."""
+
 
 KEEP: dict[str, frozenset[str]] = {
     "id": frozenset({"pemerintah", "pemerintahan", "kebijakan", "anggaran", "peraturan",
