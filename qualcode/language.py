@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import spacy
+import spacy.tokenizer
 from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -24,7 +25,7 @@ from spacy.vocab import Vocab
 
 from qualcode import affixes
 
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 """Bumped whenever tokenising or normalising changes, so that cached docs are redone."""
 
 TOKENIZER_CACHE = 4_000_000
@@ -58,6 +59,25 @@ def special_chunks(rules: Iterable[str]) -> frozenset[str]:
         else:
             out.add(key)
     return frozenset(out)
+
+
+def piecewise(tokenizer: Any) -> bool:
+    """Whether ``tokenizer`` makes of a text what it makes of each piece between single
+    spaces on its own: true of spaCy's rule-based tokenizer (it splits at whitespace
+    first), unless a special case that holds a space applies across pieces. None of
+    spaCy's own does: Indonesian's ``Dr. rer. nat.`` and the like never apply, because
+    their first chunk (``Dr.``) is a special case itself and hides the pattern. Each
+    such special case is tried between two words.
+    """
+    if not isinstance(tokenizer, spacy.tokenizer.Tokenizer):
+        return False  # a language's own tokenizer (ja, zh, th …)
+    for key in getattr(tokenizer, "rules", None) or {}:
+        if any(map(str.isspace, key)) and not key.isspace():
+            text = f"x {key} y"
+            whole = [t.text for t in tokenizer(text)]
+            if whole != [t.text for piece in text.split(" ") for t in tokenizer(piece)]:
+                return False
+    return True
 
 
 KEEP: dict[str, frozenset[str]] = {
@@ -225,6 +245,9 @@ class MatchingPipeline:
         self.specials = special_chunks(getattr(tokenizer, "rules", None) or {})
         """Chunks that may hold a tokenizer special case (see ``batch.tokenise``)."""
         self.unscanned = 0  # texts to tokenise before the next scan for special cases
+        self.piecewise = piecewise(tokenizer)
+        """Whether texts may be tokenised piece by piece (see ``batch.ChunkTable``)."""
+        self.chunk_table: Any = None  # the pieces met (a ``batch.ChunkTable``)
 
     def word_id(self, orth: int) -> int:
         """The pipeline's id of a word (by its orth id): words are numbered 0, 1, …

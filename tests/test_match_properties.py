@@ -128,12 +128,11 @@ PIECES = ["kerja", "sama", "kerja-sama", "(", ")", '"', "'", ",", ".", "...", "D
                       .map(lambda t: t if len(t) % 3 else t.strip()), max_size=6),
        lang=st.sampled_from(["en", "id"]), join=st.sampled_from([1, 8, 30, 20_000]),
        scan=st.sampled_from([1, 8]))
-def test_texts_tokenised_in_groups_give_the_tokens_of_one_doc_per_text(texts, lang, join,
-                                                                         scan):
-    """Stripped, non-empty texts are tokenised in joined groups (of ``join``
-    characters or so), the others alone, and cut after chunks that may hold a special
-    case (scanning every text, or one in ``scan``): the tokens are those of one Doc
-    per text."""
+def test_texts_tokenised_in_batches_give_spacy_s_tokens(texts, lang, join, scan):
+    """Texts read piece by piece from the chunk table (pieces learnt in groups of
+    ``join`` characters or so), the others tokenised whole, in groups, and cut after
+    chunks that may hold a special case (scanning every text, or one in ``scan``):
+    the tokens are spaCy's, for each piece alone or for each text alone."""
     from qualcode.engine import batch
 
     pipe = matching_pipeline(lang)
@@ -143,20 +142,35 @@ def test_texts_tokenised_in_groups_give_the_tokens_of_one_doc_per_text(texts, la
         grouped = batch.tokenise(pipe, texts)
     finally:
         batch.JOIN_CHARS, batch.SCAN_EVERY = saved
-    assert grouped.orths is not None
-    assert [pipe.strings[o] for o in grouped.orths.tolist()] == _one_doc_per_text(pipe, texts)
-    assert grouped.spaces.tolist() == _one_doc_per_text(pipe, texts, spaces=True)
+    assert grouped.wids is not None
+    assert [pipe.words[w] for w in grouped.wids.tolist()] == _spacy_tokens(pipe, texts)
+    assert grouped.spaces.tolist() == _spacy_tokens(pipe, texts, spaces=True)
 
 
-def _one_doc_per_text(pipe, texts, spaces=False) -> list:
-    """Each text tokenised on its own, the texts separated by a blank-line token."""
+def _spacy_tokens(pipe, texts, spaces=False, whole=False) -> list:
+    """spaCy's tokens of each text, the texts separated by a blank-line token: for a
+    text with no whitespace at its ends or before a space, of each piece between
+    single spaces on its own (each but the last followed by a space); else (or if
+    ``whole``) of the whole text."""
+    import re
+
     from qualcode.engine.batch import SEPARATOR
 
     out: list = []
     for n, text in enumerate(texts):
         if n:
             out.append(0 if spaces else SEPARATOR)
-        out.extend(int(bool(t.whitespace_)) if spaces else t.text for t in pipe.tokenize(text))
+        even = text.strip() == text != "" and not re.search(r"\s ", text)
+        if whole or not even:
+            out.extend(int(bool(t.whitespace_)) if spaces else t.text
+                       for t in pipe.tokenize(text))
+            continue
+        pieces = text.split(" ")
+        for k, piece in enumerate(pieces):
+            tokens = list(pipe.tokenize(piece))
+            for j, token in enumerate(tokens):
+                last = j == len(tokens) - 1 and k < len(pieces) - 1
+                out.append(int(last) if spaces else token.text)
     return out
 
 
@@ -164,7 +178,7 @@ def test_a_text_is_cut_after_each_chunk_that_may_hold_a_special_case():
     """English special cases (``id``, ``don't``, ``—``): found bare or with punctuation
     around them, not inside a longer word; the cut is at the whitespace after the
     chunk, never at the end of the text."""
-    from qualcode.engine.batch import special_ends, tokenise
+    from qualcode.engine.batch import _by_spacy, special_ends
 
     pipe = matching_pipeline("en")
     text = "idea (id.) valid don't\n\nso — yes don't"
@@ -176,10 +190,9 @@ def test_a_text_is_cut_after_each_chunk_that_may_hold_a_special_case():
     #       0123456789012345678901234567890123456789
     assert special_ends(text, indonesian) == [18, 38]
     pipe.unscanned = 0
-    cut = tokenise(pipe, [text])
-    assert cut.orths is not None
-    assert [pipe.strings[o] for o in cut.orths.tolist()] == _one_doc_per_text(pipe, [text])
-    assert cut.spaces.tolist() == _one_doc_per_text(pipe, [text], spaces=True)
+    wids, spaces = _by_spacy(pipe, [text])
+    assert [pipe.words[w] for w in wids.tolist()] == _spacy_tokens(pipe, [text], whole=True)
+    assert spaces.tolist() == _spacy_tokens(pipe, [text], spaces=True, whole=True)
 
 
 def test_finding_special_cases_takes_one_pass_over_a_long_chunk():
@@ -203,7 +216,7 @@ def test_chunks_after_a_special_case_are_split_once():
     """spaCy caches no new chunk of a Doc after a special case (here ``id``), so without
     the cut the affix rules (``token_match`` first) ran on ``zorbleflax`` again at every
     occurrence; with it, its second occurrence comes from the tokenizer's cache."""
-    from qualcode.engine.batch import tokenise
+    from qualcode.engine.batch import _by_spacy
     from qualcode.language import MatchingPipeline
 
     pipe = MatchingPipeline("en")  # its own tokenizer: the spy below flushes its cache
@@ -215,10 +228,10 @@ def test_chunks_after_a_special_case_are_split_once():
         return inner(chunk)
 
     tokenizer.token_match = spy
-    tokenise(pipe, ["id zorbleflax wumpfish"])
+    _by_spacy(pipe, ["id zorbleflax wumpfish"])
     assert "zorbleflax" in asked  # split the first time
     asked.clear()
-    tokenise(pipe, ["so id zorbleflax wumpfish"])
+    _by_spacy(pipe, ["so id zorbleflax wumpfish"])
     assert "zorbleflax" not in asked and "wumpfish" not in asked
 
 
@@ -228,6 +241,6 @@ def test_texts_with_outer_whitespace_are_tokenised_one_by_one():
     pipe = matching_pipeline("en")
     texts = ["ends with a newline\n", "", " starts with a space"]
     found = tokenise(pipe, texts)
-    assert found.orths is not None
-    words = [pipe.strings[o] for o in found.orths.tolist()]
-    assert words == _one_doc_per_text(pipe, texts) and words.count("\n\n") == 2
+    assert found.wids is not None
+    words = [pipe.words[w] for w in found.wids.tolist()]
+    assert words == _spacy_tokens(pipe, texts) and words.count("\n\n") == 2

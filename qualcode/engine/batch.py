@@ -10,9 +10,10 @@ tokenising.
 
 from __future__ import annotations
 
+import itertools
 import marshal
 import re
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Sequence, cast
 
 import numpy as np
 from spacy.attrs import ID, ORTH, SPACY
@@ -37,33 +38,30 @@ pass over it)."""
 class Batch:
     """A tokenised batch: tokens' word types and trailing-space flags.
 
-    Fresh from the tokenizer it holds each token's spaCy orth id and its lexeme's rank,
-    where the pipeline keeps word ids (``orths``, ``ranks``); from the
-    cache, the distinct words with their keys and each token as an index into them
-    (``words``, ``keys``, ``tok``), which is also what is stored. A batch a worker
-    tokenised arrives as the worker's word ids (``wids``), read through the ``WordMap``
-    of that worker's words (``wordmap``, set where it arrives). ``docs`` keeps the
-    per-segment Docs built for token patterns.
+    Fresh from the tokenizer it holds each token's word id in the pipeline that
+    tokenised it (``wids``): this process's, or a worker's, read through the
+    ``WordMap`` of that worker's words (``wordmap``, set where the batch arrives). From
+    the cache, it holds the distinct words with their keys and each token as an index
+    into them (``words``, ``keys``, ``tok``), which is also what is stored. ``docs``
+    keeps the per-segment Docs built for token patterns.
     """
 
-    def __init__(self, spaces: np.ndarray, *, orths: np.ndarray | None = None,
-                 ranks: np.ndarray | None = None,
+    def __init__(self, spaces: np.ndarray, *,
                  docs: list[Doc | None] | None = None, words: list[str] | None = None,
                  keys: list[str] | None = None, tok: np.ndarray | None = None,
                  wids: np.ndarray | None = None):
-        self.spaces, self.orths, self.ranks, self.docs = spaces, orths, ranks, docs
+        self.spaces, self.docs = spaces, docs
         self.words, self.keys, self.tok = words, keys, tok
         self.wids = wids
         self.wordmap: WordMap | None = None
         self.keyed: set[int] = set()
         self.gtok: np.ndarray | None = None
 
-    def portable(self, pipe: MatchingPipeline) -> Batch:
-        """Fresh tokens as little as another process needs: the pipeline's word ids
-        (the receiver learns the words from ``pipe.words``) and the space flags."""
-        assert self.orths is not None and self.ranks is not None
-        wids = pipe.word_ids(self.orths, self.ranks).astype(np.uint32)
-        return Batch(self.spaces, wids=wids)
+    def portable(self) -> Batch:
+        """Fresh tokens as little as another process needs: the word ids (the receiver
+        learns the words from the pipeline's ``words``) and the space flags."""
+        assert self.wids is not None
+        return Batch(self.spaces, wids=self.wids.astype(np.uint32))
 
     def chars(self) -> int:
         """The length of the text the tokens cover (needs ``words``)."""
@@ -130,9 +128,10 @@ def special_ends(text: str, specials: frozenset[str]) -> list[int]:
     return ends
 
 
-def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
-    """Tokenise each text with spaCy; hold them as one ``Batch`` of orth ids, the texts
-    separated by a ``SEPARATOR`` token so that no phrase runs across texts.
+def _by_spacy(pipe: MatchingPipeline, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each text tokenised with spaCy, as the tokens' word ids and space flags, the
+    texts separated by a ``SEPARATOR`` token: for the texts ``tokenise`` cannot read
+    chunk by chunk from its ``ChunkTable``.
 
     spaCy's tokenizer cuts text at whitespace first and never looks across it, so texts
     that neither start nor end with whitespace (and are not empty) are tokenised in
@@ -192,4 +191,185 @@ def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
     if group:
         add(SEPARATOR.join(group))
     arr = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.uint64)
-    return Batch(arr[:, 1].astype(np.uint8), orths=arr[:, 0], ranks=arr[:, 2])
+    return pipe.word_ids(arr[:, 0], arr[:, 2]), arr[:, 1].astype(np.uint8)
+
+
+UNKNOWN = np.iinfo(np.int64).min
+"""A chunk's code in ``ChunkTable.codes`` when the table does not hold it."""
+MAX_CHUNKS = 1_000_000
+"""Pieces a ``ChunkTable`` holds (about 100 bytes each): a batch that finds it full
+empties it first, then adds its own new pieces."""
+_UNEVEN = re.compile(r"\s ")
+
+
+class ChunkTable:
+    """The tokens of every chunk met: what spaCy's tokenizer makes of each distinct
+    piece of text between single spaces, as this process's word ids.
+
+    spaCy splits text at whitespace first and each piece on its own (see
+    ``tokenise``), so a text whose pieces are all known is tokenised with one
+    ``str.split`` and one dict lookup per piece; spaCy only sees the pieces met for the
+    first time, once each. A piece's code is its word id when it is one token, else
+    ``~n`` for the ``n``-th multi-token entry, whose word ids are kept flat in numpy
+    arrays so that a batch expands them with array operations.
+    """
+
+    def __init__(self, pipe: MatchingPipeline):
+        self.pipe = pipe
+        self.sep = int(pipe.word_id(pipe.strings.add(SEPARATOR)))
+        self.ids: dict[str, int] = {SEPARATOR: self.sep}
+        self._flat: list[int] = []  # word ids of multi-token pieces, one after another
+        self._start: list[int] = []
+        self._arrays = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                        np.zeros(0, dtype=np.int64))  # flat, starts, lengths
+
+    @staticmethod
+    def even(text: str) -> bool:
+        """Whether ``text`` is read piece by piece: not empty, no whitespace at either
+        end or just before a space (a piece that ends in whitespace, or an empty one,
+        joins the whitespace after it into one token)."""
+        return bool(text) and not text[0].isspace() and not text[-1].isspace() \
+            and _UNEVEN.search(text) is None
+
+    def codes(self, pieces: list[str]) -> np.ndarray:
+        """Each piece's code, ``UNKNOWN`` where the table lacks it."""
+        return np.fromiter(map(self.ids.get, pieces, itertools.repeat(UNKNOWN)),
+                           dtype=np.int64, count=len(pieces))
+
+    def learn(self, pieces: list[str]) -> list[int]:
+        """Tokenise distinct new ``pieces`` with spaCy; keep and return their codes.
+
+        Pieces without whitespace are tokenised in groups of about ``JOIN_CHARS``
+        characters, one per line: the newline token between two pieces keeps spaCy's
+        special-case pass (``Tokenizer._apply_special_cases``) from matching across
+        them, as it can across a single space. A piece that holds whitespace (a
+        newline, a tab) is tokenised on its own.
+        """
+        tokenizer = self.pipe.nlp.tokenizer
+        newline = self.pipe.strings.add("\n")
+        texts: list[tuple[str, int]] = []  # a text, and how many pieces it joins
+        group: list[str] = []
+        size = 0
+        for n, piece in enumerate(pieces):
+            if _SPACE.search(piece):
+                texts.append((piece, 1))
+            else:
+                group.append(piece)
+                size += len(piece) + 1
+            if group and (size >= JOIN_CHARS or n == len(pieces) - 1 or
+                          _SPACE.search(pieces[n + 1])):
+                texts.append(("\n".join(group), len(group)))
+                group, size = [], 0
+        arrays, lasts, done = [], [], 0
+        for text, count in texts:
+            arr = tokenizer(text).to_array([ORTH, SPACY, ID]).reshape(-1, 3)
+            if count > 1:
+                breaks = np.flatnonzero(arr[:, 0] == newline)
+                arr = np.delete(arr, breaks, axis=0)
+                ends = np.append(breaks - np.arange(len(breaks)), len(arr))
+            else:
+                ends = np.array([len(arr)])
+            if len(ends) != count:  # spaCy made a newline of its own: one by one
+                raise AssertionError(f"pieces not tokenised apart: {text[:60]!r}")
+            arrays.append(arr)
+            lasts.extend((ends - 1 + done).tolist())
+            done += len(arr)
+        arr = np.concatenate(arrays)
+        wids = self.pipe.word_ids(arr[:, 0], arr[:, 2]).tolist()
+        out, start = [], 0
+        for piece, last in zip(pieces, lasts):
+            if last == start:
+                code = wids[start]
+            else:
+                code = ~len(self._start)
+                self._start.append(len(self._flat))
+                self._flat.extend(wids[start:last + 1])
+            self.ids[piece] = code
+            out.append(code)
+            start = last + 1
+        return out
+
+    def expand(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The word ids of pieces with these codes, and the index of each piece's last
+        token in them."""
+        multi = codes < 0
+        if not multi.any():
+            return codes, np.arange(len(codes))
+        flat, starts, lengths = self._arrays
+        if len(starts) < len(self._start):
+            starts = np.array(self._start, dtype=np.int64)
+            flat = np.array(self._flat, dtype=np.int64)
+            lengths = np.diff(starts, append=len(flat))
+            self._arrays = flat, starts, lengths
+        k = ~codes[multi]
+        sizes = lengths[k]
+        counts = np.ones(len(codes), dtype=np.int64)
+        counts[multi] = sizes
+        lasts = np.cumsum(counts) - 1
+        out = np.repeat(codes, counts)
+        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        out[np.repeat(lasts[multi] - sizes + 1, sizes) + offsets] = \
+            flat[np.repeat(starts[k], sizes) + offsets]
+        return out, lasts
+
+
+def _by_table(table: ChunkTable, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Even texts (``ChunkTable.even``) tokenised piece by piece from ``table``, as in
+    ``_by_spacy``."""
+    pieces = f" {SEPARATOR} ".join(texts).split(" ")
+    if len(table.ids) >= MAX_CHUNKS:
+        table.__init__(table.pipe)  # type: ignore[misc]
+    codes = table.codes(pieces)
+    unknown = np.flatnonzero(codes == UNKNOWN).tolist()
+    if unknown:
+        new = list(dict.fromkeys([pieces[n] for n in unknown]))
+        learned = dict(zip(new, table.learn(new)))
+        codes[unknown] = [learned[pieces[n]] for n in unknown]
+    wids, lasts = table.expand(codes)
+    spaces = np.zeros(len(wids), dtype=np.uint8)
+    spaces[lasts] = 1  # each piece was followed by a single space …
+    seps = lasts[codes == table.sep]  # … but for the last and those around separators
+    spaces[seps] = 0
+    spaces[seps - 1] = 0
+    spaces[-1] = 0
+    return wids, spaces
+
+
+def chunk_table(pipe: MatchingPipeline) -> ChunkTable:
+    """The pipeline's ``ChunkTable`` (made on first use)."""
+    if pipe.chunk_table is None:
+        pipe.chunk_table = ChunkTable(pipe)
+    return cast(ChunkTable, pipe.chunk_table)
+
+
+def tokenise(pipe: MatchingPipeline, texts: Sequence[str]) -> Batch:
+    """Tokenise each text as spaCy does; hold them as one ``Batch`` of word ids, the
+    texts separated by a ``SEPARATOR`` token so that no phrase runs across texts.
+
+    Runs of even texts (``ChunkTable.even``, nearly all) are read from the pipeline's
+    ``ChunkTable``; the others go to spaCy whole (``_by_spacy``).
+    """
+    table = chunk_table(pipe) if pipe.piecewise else None
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    run: list[str] = []
+    even = False
+
+    def flush() -> None:
+        if parts:
+            sep = table.sep if table else pipe.word_id(pipe.strings.add(SEPARATOR))
+            parts.append((np.array([sep], dtype=np.int64), np.zeros(1, dtype=np.uint8)))
+        parts.append(_by_table(table, run) if table and even else _by_spacy(pipe, run))
+
+    for text in texts:
+        now = table is not None and table.even(text)
+        if run and now != even:
+            flush()
+            run = []
+        run.append(text)
+        even = now
+    if run:
+        flush()
+    if not parts:
+        return Batch(np.zeros(0, dtype=np.uint8), wids=np.zeros(0, dtype=np.int64))
+    return Batch(np.concatenate([s for _, s in parts]),
+                 wids=np.concatenate([w for w, _ in parts]))

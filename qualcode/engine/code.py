@@ -172,7 +172,7 @@ def _code_prepared(task: tuple[int, int], prepared: Prepared) -> Result:
 
 def _tokenised(prepared: Prepared) -> bool:
     """Whether a prepared batch was tokenised here (not loaded from the cache)."""
-    return prepared[0].orths is not None
+    return prepared[0].wids is not None
 
 
 def _code_range(a: int, b: int, prepared: Prepared | None = None) -> list[Coding]:
@@ -279,7 +279,7 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: i
                 elif not _tokenised(prepared := _prepare(_TASKS[at])):
                     item = ("coded", _code_prepared(_TASKS[at], prepared))
                 else:
-                    item = ("prepared", (prepared[0].portable(pipe), prepared[1]))
+                    item = ("prepared", (prepared[0].portable(), prepared[1]))
                     waiting.append(at)
             except Exception:  # done again by the parent, which raises it
                 item = None

@@ -241,12 +241,8 @@ class Matchers:
 
     def resolve(self, batch: Batch) -> np.ndarray:
         """The process-wide type id of each token of the batch."""
-        if batch.wids is not None:  # a worker's word ids
-            assert batch.wordmap is not None
-            ids = self._typed(batch.wids, batch.wordmap)
-        elif batch.orths is not None:
-            assert batch.ranks is not None
-            ids = self._typed(self.pipe.word_ids(batch.orths, batch.ranks), self._own)
+        if batch.wids is not None:  # word ids of this process's pipeline, or a worker's
+            ids = self._typed(batch.wids, batch.wordmap or self._own)
         else:
             assert batch.words is not None and batch.keys is not None and batch.tok is not None
             words = batch.words

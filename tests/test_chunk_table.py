@@ -1,0 +1,90 @@
+"""The chunk table: each distinct piece of text between single spaces is tokenised by
+spaCy once, then read back as word ids (``qualcode.engine.batch.ChunkTable``)."""
+
+from __future__ import annotations
+
+import spacy
+
+from qualcode.engine import batch
+from qualcode.engine.batch import ChunkTable, tokenise
+from qualcode.language import MatchingPipeline, piecewise
+
+
+def _words(pipe: MatchingPipeline, wids) -> list[str]:
+    return [pipe.words[w] for w in wids.tolist()]
+
+
+def test_pieces_of_one_token_are_word_ids_and_longer_ones_are_expanded():
+    pipe = MatchingPipeline("en")
+    table = ChunkTable(pipe)
+    dont, cat, dog = table.learn(["don't", "cat", "(dog)."])
+    assert (dont, dog) == (~0, ~1)  # the first and second entries of several tokens
+    assert cat >= 0 and pipe.words[cat] == "cat"
+    wids, lasts = table.expand(table.codes(["cat", "don't", "(dog).", "cat"]))
+    assert _words(pipe, wids) == ["cat", "do", "n't", "(", "dog", ")", ".", "cat"]
+    assert lasts.tolist() == [0, 2, 6, 7]
+    assert table.codes(["cat", "bird"]).tolist() == [cat, batch.UNKNOWN]
+
+
+def test_a_batch_read_from_the_table_has_spacys_spaces_and_separators():
+    pipe = MatchingPipeline("en")
+    found = tokenise(pipe, ["the cat", "don't (dog).", "the\tend"])
+    assert _words(pipe, found.wids) == ["the", "cat", "\n\n", "do", "n't", "(", "dog",
+                                        ")", ".", "\n\n", "the", "\t", "end"]
+    assert found.spaces.tolist() == [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+    again = tokenise(pipe, ["the cat", "don't (dog).", "the\tend"])  # from the table now
+    assert again.wids.tolist() == found.wids.tolist()
+    assert again.spaces.tolist() == found.spaces.tolist()
+
+
+def test_uneven_texts_go_to_spacy_whole():
+    """Whitespace at an end or before a space (two spaces, a newline then a space) joins
+    into one token with what follows: such texts are not read piece by piece."""
+    assert ChunkTable.even("a b\tc\nd")
+    assert not any(map(ChunkTable.even, ["", " a", "a ", "a  b", "a\n b", "a\n"]))
+    pipe = MatchingPipeline("en")
+    found = tokenise(pipe, ["one  two", "three four", "five \n six"])
+    assert _words(pipe, found.wids) == ["one", " ", "two", "\n\n", "three", "four", "\n\n",
+                                        "five", "\n ", "six"]
+    assert found.spaces.tolist() == [1, 0, 0, 0, 1, 0, 0, 1, 0, 0]
+
+
+def test_a_piece_gets_the_same_tokens_whatever_it_is_learnt_with():
+    """Across a single space spaCy's special-case pass can match two pieces together
+    and then drop the emoticon it would find in one (``:)`` in ``:)a.m.``); pieces are
+    learnt one per line, so each gets the tokens spaCy gives it alone."""
+    alone = MatchingPipeline("en")
+    expected = [t.text for t in alone.nlp.tokenizer(":)a.m.")]
+    assert expected == [":)", "a.m."]
+    spacy_whole = [t.text for t in alone.nlp.tokenizer("kerja-sama-10%:) :)a.m.")]
+    assert spacy_whole[-3:] == [":", ")", "a.m."]  # spaCy, the two pieces in one Doc
+    pipe = MatchingPipeline("en")
+    found = tokenise(pipe, ["kerja-sama-10%:) :)a.m."])
+    assert _words(pipe, found.wids)[-3:] == [":)", ":)", "a.m."]
+
+
+def test_a_full_table_starts_again(monkeypatch):
+    """A batch that finds the table full (``MAX_CHUNKS``) empties it before it reads
+    any piece, so that the codes it has read stay valid: the table holds at most
+    ``MAX_CHUNKS`` pieces and one batch's new ones."""
+    monkeypatch.setattr(batch, "MAX_CHUNKS", 4)
+    pipe = MatchingPipeline("en")
+    texts = ["don't alpha", "don't beta gamma", "don't delta", "don't alpha"]
+    sizes, tokens = [], []
+    for text in texts:
+        found = tokenise(pipe, [text])
+        sizes.append(len(pipe.chunk_table.ids))
+        tokens.append(" ".join(_words(pipe, found.wids)))
+    assert sizes == [3, 5, 3, 4]  # with the separator; emptied before the third text
+    assert tokens == ["do n't alpha", "do n't beta gamma", "do n't delta", "do n't alpha"]
+
+
+def test_piecewise_unless_a_special_case_with_a_space_applies():
+    """spaCy's own special cases with a space in them (Indonesian ``Dr. rer. nat.``)
+    never apply; one added that does, across pieces, turns the table off."""
+    assert piecewise(MatchingPipeline("id").nlp.tokenizer)
+    nlp = spacy.blank("en")
+    nlp.tokenizer.add_special_case("New York", [{"ORTH": "New York"}])
+    assert [t.text for t in nlp.tokenizer("in New York now")] == ["in", "New York", "now"]
+    assert not piecewise(nlp.tokenizer)
+    assert not piecewise(spacy.blank("zh").tokenizer)  # a language's own tokenizer
