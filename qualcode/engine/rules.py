@@ -135,22 +135,24 @@ def _by_item(hits: tuple[RawHit, ...]) -> dict[int, tuple[RawHit, ...]]:
 _item = itemgetter(0)
 
 
-def _where(rule: Rule, ctx: SegmentContext) -> Condition:
-    seg, src = ctx.segment, ctx.source
+def _where(rule: Rule, ctx: SegmentContext, why: bool = True) -> Condition:
+    seg = ctx.segment
     if not reads(rule, seg.is_interviewer):
         kind = "interviewer" if seg.is_interviewer else "informant"
         speakers = rule.where.get("speaker", ("informant",))
         return Condition("where", False, f"{kind} turn; the rule reads "
-                         f"{'/'.join(speakers)} turns")
-    attrs = {"technique": src.technique, "role": src.role, "agency": src.agency,
-             "informant": src.informant, "case": src.case, "unit": seg.unit}
-    for name, allowed in rule.where.items():
-        if name == "speaker":
-            continue
-        if attrs.get(name, "").casefold() not in {a.casefold() for a in allowed}:
-            return Condition("where", False, f"{name} is '{attrs.get(name, '')}', "
-                             f"not {'/'.join(allowed)}")
-    return Condition("where", True, "segment attributes match")
+                         f"{'/'.join(speakers)} turns" if why else "")
+    if len(rule.where) > ("speaker" in rule.where):  # attributes besides the speaker
+        src = ctx.source
+        attrs = {"technique": src.technique, "role": src.role, "agency": src.agency,
+                 "informant": src.informant, "case": src.case, "unit": seg.unit}
+        for name, allowed in rule.where.items():
+            if name == "speaker":
+                continue
+            if attrs.get(name, "").casefold() not in {a.casefold() for a in allowed}:
+                return Condition("where", False, f"{name} is '{attrs.get(name, '')}', "
+                                 f"not {'/'.join(allowed)}" if why else "")
+    return Condition("where", True, "segment attributes match" if why else "")
 
 
 def _names(spec: MatchSpec, ids: Sequence[int]) -> str:
@@ -183,41 +185,51 @@ def _near(cr: CompiledRule, ctx: SegmentContext, spec: MatchSpec) -> Condition:
                      f"{cr.rule.within}")
 
 
-def check_rule(cr: CompiledRule, ctx: SegmentContext, spec: MatchSpec) -> list[Condition]:
-    """Every condition of ``cr`` on the segment, in a fixed order."""
+def check_rule(cr: CompiledRule, ctx: SegmentContext, spec: MatchSpec, why: bool = True
+               ) -> list[Condition]:
+    """Every condition of ``cr`` on the segment, in a fixed order.
+
+    Coding only needs to know whether the rule fires, and the hits if it does: with
+    ``why`` false the conditions carry no explanation, and the list ends at the first
+    one not met.
+    """
     rule = cr.rule
-    out = [_where(rule, ctx)]
-    if cr.question:
+    out = [_where(rule, ctx, why)]
+    if cr.question and (why or out[-1].met):
         asked = [t for t in cr.question if t in ctx.question]
-        out.append(Condition("question", bool(asked),
-                             f"the question before mentions {_names(spec, asked)}" if asked
-                             else f"the question before mentions none of "
-                                  f"{_names(spec, cr.question)}"))
-    if cr.none:
+        out.append(Condition("question", bool(asked), (
+            f"the question before mentions {_names(spec, asked)}" if asked else
+            f"the question before mentions none of {_names(spec, cr.question)}")
+            if why else ""))
+    if cr.none and (why or out[-1].met):
         blocking = [t for t in cr.none if ctx.terms.get(t)]
-        out.append(Condition("none", not blocking,
-                             f"blocked by {_names(spec, blocking)}" if blocking
-                             else "no excluded term", tuple(
-                                 h for t in blocking for h in ctx.terms[t])))
-    if cr.keywords:
+        out.append(Condition("none", not blocking, (
+            f"blocked by {_names(spec, blocking)}" if blocking else "no excluded term")
+            if why else "", tuple(h for t in blocking for h in ctx.terms[t])))
+    if cr.keywords and (why or out[-1].met):
         hits = tuple(h for t in cr.keywords for h in ctx.terms.get(t, ()))
-        found = sorted({t for t in cr.keywords if ctx.terms.get(t)})
-        out.append(Condition("keywords", bool(hits),
-                             f"found {_names(spec, found)}" if hits else "no keyword", hits))
-    if cr.all:
+        detail = ""
+        if why:
+            found = sorted({t for t in cr.keywords if ctx.terms.get(t)})
+            detail = f"found {_names(spec, found)}" if hits else "no keyword"
+        out.append(Condition("keywords", bool(hits), detail, hits))
+    if cr.all and (why or out[-1].met):
         missing = [t for t in cr.all if not ctx.terms.get(t)]
         hits = tuple(h for t in cr.all for h in ctx.terms.get(t, ()))
-        out.append(Condition("all", not missing, f"missing {_names(spec, missing)}"
-                             if missing else "every term found", hits))
-    if cr.near:
+        out.append(Condition("all", not missing, (
+            f"missing {_names(spec, missing)}" if missing else "every term found")
+            if why else "", hits))
+    if cr.near and (why or out[-1].met):
         out.append(_near(cr, ctx, spec))
-    if cr.pattern is not None:
+    if cr.pattern is not None and (why or out[-1].met):
         hits = ctx.patterns.get(cr.pattern, ())
-        out.append(Condition("pattern", bool(hits), f"{len(hits)} match(es)", hits))
-    if rule.min > 1:
+        out.append(Condition("pattern", bool(hits), f"{len(hits)} match(es)" if why else "",
+                             hits))
+    if rule.min > 1 and (why or out[-1].met):
         spans = {(h.start, h.end) for c in out if c.kind in POSITIVE for h in c.hits}
         out.append(Condition("min", len(spans) >= rule.min,
-                             f"{len(spans)} distinct hit(s), {rule.min} needed"))
+                             f"{len(spans)} distinct hit(s), {rule.min} needed" if why
+                             else ""))
     return out
 
 
@@ -283,7 +295,7 @@ def code_context(compiled: CompiledCodebook, ctx: SegmentContext,
         rules = candidates(compiled, ctx.segment, ctx.terms, ctx.patterns, ctx.question)
     for n in rules:
         cr = compiled.rules[n]
-        conds = check_rule(cr, ctx, compiled.spec)
+        conds = check_rule(cr, ctx, compiled.spec, why=False)
         if all(map(_met, conds)):
             fired.setdefault(cr.code.id, []).append((cr, conds))
     out = []
