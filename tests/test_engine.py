@@ -317,3 +317,40 @@ def test_hit_offsets_point_into_the_source(demo_run):
         for hit in coding.hits:
             assert segment.start <= hit.start < hit.end <= segment.end
             assert source.text[hit.start:hit.end].strip() == source.text[hit.start:hit.end]
+
+
+def test_coding_without_reasons_fires_the_same_rules_with_the_same_hits(demo_copy):
+    """``check_rule(why=False)`` (what coding runs) skips the explanations and stops at
+    the first condition not met: on every demo segment and rule it fires exactly when
+    the full check does, and a fired rule has the same conditions and hits."""
+    from qualcode.engine.match import match_batch
+    from qualcode.engine.rules import check_rule, context
+    from qualcode.errors import Report
+    from qualcode.project import load_project
+    from qualcode.run import load_segments
+
+    project = load_project(demo_copy)
+    codebook, sources, segments = load_segments(project, Report())
+    compiled = compile_for(codebook)
+    by_id = {s.id: s for s in sources}
+    found = match_batch(compiled.spec, [s.text for s in segments])
+    fired = kinds = 0
+    question: frozenset[int] = frozenset()
+    for n, (segment, matches) in enumerate(zip(segments, found)):
+        if n and segment.source_id != segments[n - 1].source_id:
+            question = frozenset()
+        ctx = context(segment, by_id[segment.source_id], matches, question)
+        for cr in compiled.rules:
+            full = check_rule(cr, ctx, compiled.spec)
+            quick = check_rule(cr, ctx, compiled.spec, why=False)
+            assert all(c.met for c in quick) == all(c.met for c in full)
+            if all(c.met for c in full):
+                fired += 1
+                kinds |= 1 << len({c.kind for c in full})
+                assert [(c.kind, c.hits) for c in quick] == [(c.kind, c.hits) for c in full]
+                assert all(c.detail for c in full)
+            else:
+                assert len(quick) <= len(full) and not quick[-1].met
+        if segment.is_interviewer:
+            question = frozenset(h.item for h in matches.terms)
+    assert fired > 100 and kinds > 2  # many rules fired, with conditions of several kinds
