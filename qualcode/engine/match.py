@@ -101,8 +101,9 @@ class Matchers:
     """The term index and pattern matchers for one ``MatchSpec``, built once per process.
 
     Word types get a process-wide id on first sight; per-type facts are kept in lists
-    (``types``) and numpy arrays, so a batch maps its tokens to them with one array
-    lookup: ``_len``, ``_keyid`` (the key's string id), ``_phrase`` (can start a
+    (``_words``, ``_keys``, ``_lowers``, and ``_rich`` for the few types that start a
+    term, fill a pattern or are a sign) and numpy arrays, so a batch maps its tokens to
+    them with one array lookup: ``_len``, ``_keyid`` (the key's string id), ``_phrase`` (can start a
     phrase), ``_needy`` (fills a pattern's literal), ``_marks`` (per magnitude spec: 1
     negative word, 2 positive, 0 neither) and the one-word terms each type is, as
     ``_nterms`` terms from ``_term_at`` on in ``_terms``.
@@ -156,12 +157,18 @@ class Matchers:
         self._sign_words = frozenset().union(*(neg | pos for neg, pos, _ in self.signs))
         self._no_signs = "." * len(self.signs)
         self._no_marks = (0,) * len(self.signs)
-        self.types: list[WordType] = []
-        self._words: list[str] = []
+        self._special = frozenset(self.by_key).union(self.by_lower, self.needs_by_key,
+                                                     self.needs_by_lower, self._sign_words)
+        """Keys and lower-case forms of words that start a term, fill a pattern or sign."""
+        self._words: list[str] = []  # by type id
         self._keys: list[str] = []
+        self._lowers: list[str] = []
+        self._rich: dict[int, WordType] = {}  # types that start a term, fill or sign
         self._own = WordMap(pipe.words)  # this process's word ids (it appends to the list)
         self._by_word: dict[str, int] = {}
-        self._new: list[tuple[int, int, int, bool, bool, int, tuple[int, ...]]] = []
+        self._new_len: list[int] = []  # new types' lengths and key ids, not yet in arrays
+        self._new_keyid: list[int] = []
+        self._new_rich: list[tuple[int, int, bool, bool, int, tuple[int, ...]]] = []
         self._len = np.zeros(0, dtype=np.int64)
         self._keyid = np.zeros(0, dtype=np.uint64)
         self._phrase = np.zeros(0, dtype=bool)
@@ -194,10 +201,31 @@ class Matchers:
             raise pattern_error(self.spec, pattern, exc) from exc
         return matcher
 
-    def _add_type(self, word: str, key: str | None) -> int:
-        lower = word.lower()
-        if key is None:
-            key = self.pipe.norm(word)
+    def _add_types(self, words: list[str], keys: list[str] | None = None) -> range:
+        """Give distinct new ``words`` (with their ``keys``, else computed) type ids.
+
+        Most words start no term, fill no pattern and are no sign: they only get their
+        text, key and lower case in lists, their length and key id for the arrays. The
+        others get a ``WordType`` (``_rich``) with what they start and fill.
+        """
+        if keys is None:
+            keys = list(map(self.pipe.norm, words))
+        lowers = list(map(str.lower, words))
+        first = len(self._words)
+        tids = range(first, first + len(words))
+        self._words.extend(words)
+        self._keys.extend(keys)
+        self._lowers.extend(lowers)
+        self._by_word.update(zip(words, tids))
+        self._new_len.extend(map(len, words))
+        self._new_keyid.extend(map(self.pipe.strings.add, keys))
+        special, prefixes = self._special, self._prefix_starts
+        for n, (key, lower) in enumerate(zip(keys, lowers)):
+            if key in special or lower in special or lower.startswith(prefixes):
+                self._enrich(first + n, words[n], key, lower)
+        return tids
+
+    def _enrich(self, tid: int, word: str, key: str, lower: str) -> None:
         starts = self.by_key.get(key, []) + self.by_lower.get(lower, [])
         if lower.startswith(self._prefix_starts):
             starts += [entry for prefix, entry in self.prefixes if lower.startswith(prefix)]
@@ -206,19 +234,14 @@ class Matchers:
             signs = "".join("-" if lower in neg or key in neg else "+" if lower in pos or
                             key in pos else "." for neg, pos, _ in self.signs)
         needs = tuple(self.needs_by_key.get(key, []) + self.needs_by_lower.get(lower, []))
-        tid = len(self.types)
         phrases = tuple((term, rest) for term, rest in starts if rest)
-        self.types.append(WordType(word, key, lower, phrases, signs, needs))
-        self._words.append(word)
-        self._keys.append(key)
-        self._by_word[word] = tid
+        self._rich[tid] = WordType(word, key, lower, phrases, signs, needs)
         terms = [term for term, rest in starts if not rest]
         marks = self._no_marks if signs is self._no_signs else tuple(
             ".-+".index(c) for c in signs)
-        self._new.append((len(word), self.pipe.strings.add(key), len(terms), bool(phrases),
-                          bool(needs), len(self._term_list), marks))
+        self._new_rich.append((tid, len(terms), bool(phrases), bool(needs),
+                               len(self._term_list), marks))
         self._term_list.extend(terms)
-        return tid
 
     def _typed(self, wids: np.ndarray, words: WordMap) -> np.ndarray:
         """Type ids for tokens given as word ids of ``words``' pipeline, mapped through its
@@ -231,12 +254,15 @@ class Matchers:
             words.type_of = grown
         ids = words.type_of[wids]
         if len(ids) and ids.min() < 0:
-            by_word, type_of = self._by_word, words.type_of
-            for wid in np.unique(wids[ids < 0]).tolist():
-                word = words.words[wid]
-                tid = by_word.get(word)
-                type_of[wid] = self._add_type(word, None) if tid is None else tid
-            ids = type_of[wids]
+            missing = np.unique(wids[ids < 0])
+            texts = _pick(words.words, missing)
+            found = np.fromiter(map(self._by_word.get, texts, itertools.repeat(-1)),
+                                dtype=np.int64, count=len(texts))
+            new = np.flatnonzero(found < 0)
+            if len(new):
+                found[new] = self._add_types(_pick(texts, new))
+            words.type_of[missing] = found
+            ids = words.type_of[wids]
         return ids
 
     def resolve(self, batch: Batch) -> np.ndarray:
@@ -248,31 +274,42 @@ class Matchers:
             words = batch.words
             local = np.fromiter(map(self._by_word.get, words, itertools.repeat(-1)),
                                 dtype=np.int64, count=len(words))
-            for n in np.flatnonzero(local < 0).tolist():
-                local[n] = self._add_type(words[n], batch.keys[n])
+            new = np.flatnonzero(local < 0)
+            if len(new):
+                local[new] = self._add_types(_pick(words, new), _pick(batch.keys, new))
             ids = local[batch.tok]
-        if self._new:
-            length, keyid, nterms, phrase, needy, term_at, marks = zip(*self._new)
-            self._len = np.concatenate([self._len, np.array(length, dtype=np.int64)])
-            self._keyid = np.concatenate([self._keyid, np.array(keyid, dtype=np.uint64)])
-            self._nterms = np.concatenate([self._nterms, np.array(nterms, dtype=np.int64)])
-            self._phrase = np.concatenate([self._phrase, np.array(phrase, dtype=bool)])
-            self._needy = np.concatenate([self._needy, np.array(needy, dtype=bool)])
-            self._term_at = np.concatenate([self._term_at, np.array(term_at, dtype=np.int64)])
-            self._marks = np.concatenate([self._marks, np.array(
-                marks, dtype=np.int8).reshape(len(marks), len(self.signs))])
-            if len(self._term_list) > len(self._terms):
-                self._terms = np.array(self._term_list, dtype=np.int64)
-            self._new = []
+        if self._new_len:
+            self._grow()
         return ids
+
+    def _grow(self) -> None:
+        """Put the new types' facts in the arrays (zero for all but the rich ones)."""
+        count = len(self._new_len)
+        self._len = np.concatenate([self._len, np.array(self._new_len, dtype=np.int64)])
+        self._keyid = np.concatenate([self._keyid,
+                                      np.array(self._new_keyid, dtype=np.uint64)])
+        self._nterms, self._term_at, self._phrase, self._needy = (
+            np.concatenate([arr, np.zeros(count, dtype=arr.dtype)]) for arr in
+            (self._nterms, self._term_at, self._phrase, self._needy))
+        self._marks = np.concatenate([self._marks,
+                                      np.zeros((count, len(self.signs)), dtype=np.int8)])
+        if self._new_rich:
+            tid, nterms, phrase, needy, term_at, marks = zip(*self._new_rich)
+            at = list(tid)
+            self._nterms[at], self._phrase[at], self._needy[at] = nterms, phrase, needy
+            self._term_at[at] = term_at
+            self._marks[at] = np.array(marks, dtype=np.int8).reshape(len(at), len(self.signs))
+        if len(self._term_list) > len(self._terms):
+            self._terms = np.array(self._term_list, dtype=np.int64)
+        self._new_len, self._new_keyid, self._new_rich = [], [], []
 
     def storable(self, batch: Batch, gtok: np.ndarray) -> Batch:
         """``batch`` with its distinct words, keys and local token indices filled in."""
         if batch.tok is None:
-            present = np.zeros(len(self.types), dtype=bool)
+            present = np.zeros(len(self._words), dtype=bool)
             present[gtok] = True
             ids = np.flatnonzero(present)  # the batch's types, in type order (no sort)
-            local = np.zeros(len(self.types), dtype=np.uint32)
+            local = np.zeros(len(self._words), dtype=np.uint32)
             local[ids] = np.arange(len(ids), dtype=np.uint32)
             batch.words, batch.keys = _pick(self._words, ids), _pick(self._keys, ids)
             batch.tok = local[gtok]
@@ -311,9 +348,9 @@ class Matchers:
             nseg = np.searchsorted(firsts, needy, "right") - 1
             ok = nseg >= 0
             ok[ok] = needy[ok] < lasts[nseg[ok]]
-            types = self.types
+            rich = self._rich
             for p, n in zip(gtok[needy[ok]].tolist(), nseg[ok].tolist()):
-                filled[n].update(types[p].needs)
+                filled[n].update(rich[p].needs)
         out = []
         found: list[tuple[int, int, int, int]] = []  # pattern hits: segment, pattern, span
         for n, (first, last) in enumerate(zip(firsts.tolist(), lasts.tolist())):
@@ -348,10 +385,10 @@ class Matchers:
         e = s + 1
         phrased = np.flatnonzero(self._phrase[gtok])
         if len(phrased):
-            types, tok = self.types, gtok.tolist()
+            rich, tok = self._rich, gtok.tolist()
             more = [(term, p, p + 1 + len(rest)) for p in phrased.tolist()
-                    for term, rest in types[tok[p]].phrases
-                    if _follows(types, tok, p + 1, rest)]
+                    for term, rest in rich[tok[p]].phrases
+                    if _follows(self._keys, self._lowers, tok, p + 1, rest)]
             if more:
                 terms, ps, es = (np.array(c, dtype=np.int64) for c in zip(*more))
                 items, s, e = (np.concatenate(pair) for pair in
@@ -444,19 +481,20 @@ def _pick(items: list[str], ids: np.ndarray) -> list[str]:
     return list(operator.itemgetter(*at)(items)) if len(at) > 1 else [items[i] for i in at]
 
 
-def _follows(types: list[WordType], tok: list[int], at: int, tests: tuple[Test, ...]
-             ) -> bool:
-    """Whether the tokens from ``at`` on pass ``tests`` (the rest of a phrase)."""
+def _follows(keys: list[str], lowers: list[str], tok: list[int], at: int,
+             tests: tuple[Test, ...]) -> bool:
+    """Whether the tokens from ``at`` on pass ``tests`` (the rest of a phrase); ``keys``
+    and ``lowers`` are by type id."""
     if at + len(tests) > len(tok):
         return False
     for n, (kind, value) in enumerate(tests):
-        word = types[tok[at + n]]
+        tid = tok[at + n]
         if kind == "k":
-            ok = word.key == value
+            ok = keys[tid] == value
         elif kind == "l":
-            ok = word.lower == value
+            ok = lowers[tid] == value
         else:
-            ok = word.lower.startswith(value)
+            ok = lowers[tid].startswith(value)
         if not ok:
             return False
     return True
