@@ -7,7 +7,8 @@ them) over the same generated corpus:
 - ``cold``: ``code_segments`` with an empty token cache (it fills the cache);
 - ``warm``: the same with the cache filled;
 - ``jobs1`` / ``jobs2``: without the cache, one and two worker processes;
-- ``pair``: two ``jobs1`` runs at once, each in its own process; the slower one counts.
+- ``pair``: two ``jobs1`` runs at once, each in its own process, their timed parts
+  started together; the slower one counts.
   ``2 × jobs1 / pair`` is how much two busy processes get out of this host's two cores
   at that moment (2.0 if they did not slow each other), a ceiling for ``jobs2``.
 
@@ -24,10 +25,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,8 +50,18 @@ def _inputs(folder: Path):
     return codebook, sources, segment_sources(sources)
 
 
-def measure(mode: str, folder: Path) -> dict:
-    """Run one measurement in this process; return its figures."""
+def _meet(barrier: Path | None, parties: int = 2) -> None:
+    """Wait until ``parties`` processes have reached ``barrier`` (a folder)."""
+    if barrier is None:
+        return
+    (barrier / str(os.getpid())).touch()
+    while len(list(barrier.iterdir())) < parties:
+        time.sleep(0.0005)
+
+
+def measure(mode: str, folder: Path, barrier: Path | None = None) -> dict:
+    """Run one measurement in this process; return its figures. With a ``barrier``
+    (pair runs), the timed part starts when the other process is ready too."""
     codebook, sources, segments = _inputs(folder)
     words = sum(len(s.text.split()) for s in segments)
     if mode == "tokenizer":
@@ -66,6 +79,7 @@ def measure(mode: str, folder: Path) -> dict:
         matching_pipeline(codebook.language, None)
         cache = folder / "cache" if mode in ("cold", "warm") else None
         jobs = 2 if mode == "jobs2" else 1
+        _meet(barrier)
         t0 = time.perf_counter()
         codings = len(code_segments(segments, sources, codebook, jobs=jobs, cache=cache))
         seconds = time.perf_counter() - t0
@@ -86,19 +100,21 @@ def _child(mode: str, folder: Path) -> dict:
 
 
 def _pair(folder: Path) -> dict:
-    """Two ``jobs1`` runs started together: what two processes get from this host.
+    """Two ``jobs1`` runs at once: what two processes get from this host.
 
-    Their timed parts overlap (loading the inputs takes the same time in both). The
-    slower of the two is the figure: ``jobs2`` cannot beat it by more than the little
-    work it shares."""
-    procs = [subprocess.Popen([sys.executable, __file__, "--measure", "jobs1", str(folder)],
-                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    runs = []
-    for proc in procs:
-        out, _ = proc.communicate()
-        if proc.returncode:
-            raise subprocess.CalledProcessError(proc.returncode, proc.args)
-        runs.append(json.loads(out.strip().splitlines()[-1]))
+    Each loads its inputs, then waits for the other at a barrier, so that their timed
+    parts start together. The slower of the two is the figure: ``jobs2`` cannot beat it
+    by more than the little work it shares."""
+    with tempfile.TemporaryDirectory() as barrier:
+        procs = [subprocess.Popen([sys.executable, __file__, "--measure", "jobs1",
+                                   str(folder), "--barrier", barrier],
+                                  stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        runs = []
+        for proc in procs:
+            out, _ = proc.communicate()
+            if proc.returncode:
+                raise subprocess.CalledProcessError(proc.returncode, proc.args)
+            runs.append(json.loads(out.strip().splitlines()[-1]))
     slower = max(runs, key=lambda r: r["seconds"])
     return dict(slower, mode="pair", peak_mb=max(r["peak_mb"] for r in runs))
 
@@ -151,6 +167,9 @@ def ratios(lang: str, r: dict[str, dict]) -> None:
     if "jobs1" in r and "pair" in r:
         print(f"{lang} two jobs-1 runs at once:      {2 * rate('pair') / rate('jobs1'):.2f} "
               "(the host's ceiling for jobs 2; 2.0 if the runs did not slow each other)")
+    if "jobs1" in r and "jobs2" in r and "pair" in r:
+        print(f"{lang} jobs 2 share of that ceiling:  "
+              f"{rate('jobs2') / (2 * rate('pair')):.2f}")
 
 
 def main() -> None:
@@ -162,9 +181,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode (median)")
     parser.add_argument("--measure", nargs=2, metavar=("MODE", "FOLDER"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--barrier", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure[0], Path(args.measure[1]))))
+        print(json.dumps(measure(args.measure[0], Path(args.measure[1]), args.barrier)))
         return
     for lang in args.lang:
         ratios(lang, bench(lang, args.words, tuple(args.only), args.data, args.repeat))
