@@ -217,6 +217,10 @@ class ChunkTable:
     def __init__(self, pipe: MatchingPipeline):
         self.pipe = pipe
         self.sep = int(pipe.word_id(pipe.strings.add(SEPARATOR)))
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every piece but the separator."""
         self.ids: dict[str, int] = {SEPARATOR: self.sep}
         self._flat: list[int] = []  # word ids of multi-token pieces, one after another
         self._start: list[int] = []
@@ -269,7 +273,7 @@ class ChunkTable:
                 ends = np.append(breaks - np.arange(len(breaks)), len(arr))
             else:
                 ends = np.array([len(arr)])
-            if len(ends) != count:  # spaCy made a newline of its own: one by one
+            if len(ends) != count:  # cannot be: the pieces joined hold no whitespace
                 raise AssertionError(f"pieces not tokenised apart: {text[:60]!r}")
             arrays.append(arr)
             lasts.extend((ends - 1 + done).tolist())
@@ -318,7 +322,7 @@ def _by_table(table: ChunkTable, texts: list[str]) -> tuple[np.ndarray, np.ndarr
     ``_by_spacy``."""
     pieces = f" {SEPARATOR} ".join(texts).split(" ")
     if len(table.ids) >= MAX_CHUNKS:
-        table.__init__(table.pipe)  # type: ignore[misc]
+        table.clear()
     codes = table.codes(pieces)
     unknown = np.flatnonzero(codes == UNKNOWN).tolist()
     if unknown:

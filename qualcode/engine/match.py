@@ -103,10 +103,10 @@ class Matchers:
     Word types get a process-wide id on first sight; per-type facts are kept in lists
     (``_words``, ``_keys``, ``_lowers``, and ``_rich`` for the few types that start a
     term, fill a pattern or are a sign) and numpy arrays, so a batch maps its tokens to
-    them with one array lookup: ``_len``, ``_keyid`` (the key's string id), ``_phrase`` (can start a
-    phrase), ``_needy`` (fills a pattern's literal), ``_marks`` (per magnitude spec: 1
-    negative word, 2 positive, 0 neither) and the one-word terms each type is, as
-    ``_nterms`` terms from ``_term_at`` on in ``_terms``.
+    them with one array lookup: ``_len``, ``_keyid`` (the key's string id),
+    ``_phrase`` (can start a phrase), ``_needy`` (fills a pattern's literal), ``_marks``
+    (per magnitude spec: 1 negative word, 2 positive, 0 neither) and the one-word terms
+    each type is, as ``_nterms`` terms from ``_term_at`` on in ``_terms``.
     """
 
     def __init__(self, spec: MatchSpec, pipe: MatchingPipeline):
