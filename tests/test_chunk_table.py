@@ -37,16 +37,25 @@ def test_a_batch_read_from_the_table_has_spacys_spaces_and_separators():
     assert again.spaces.tolist() == found.spaces.tolist()
 
 
-def test_uneven_texts_go_to_spacy_whole():
-    """Whitespace at an end or before a space (two spaces, a newline then a space) joins
-    into one token with what follows: such texts are not read piece by piece."""
-    assert ChunkTable.even("a b\tc\nd")
-    assert not any(map(ChunkTable.even, ["", " a", "a ", "a  b", "a\n b", "a\n"]))
+def test_whitespace_inside_a_text_is_kept_as_spacy_keeps_it():
+    """spaCy gives the token before a space its trailing space and goes on as if the
+    text started after it: so a text is cut into pieces at the spaces that follow a
+    non-space character, and more whitespace starts the next piece. Only texts with
+    whitespace at an end (or empty) go to spaCy whole."""
+    assert ChunkTable.even("a  b\tc\n d")
+    assert not any(map(ChunkTable.even, ["", " a", "a ", "a\n"]))
+    assert ChunkTable.pieces("a b") == ["a", "b"]
+    assert ChunkTable.pieces("a  b\n c") == ["a", " b\n c"]
     pipe = MatchingPipeline("en")
-    found = tokenise(pipe, ["one  two", "three four", "five \n six"])
+    texts = ["one  two", "three four", "five \n six", "seven   eight"]
+    found = tokenise(pipe, texts)
     assert _words(pipe, found.wids) == ["one", " ", "two", "\n\n", "three", "four", "\n\n",
-                                        "five", "\n ", "six"]
-    assert found.spaces.tolist() == [1, 0, 0, 0, 1, 0, 0, 1, 0, 0]
+                                        "five", "\n ", "six", "\n\n", "seven", "  ",
+                                        "eight"]
+    assert found.spaces.tolist() == [1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0]
+    assert set(pipe.chunk_table.ids) >= {" two", "\n six", "  eight"}  # from the table
+    whole = [[t.text for t in pipe.nlp.tokenizer(text)] for text in texts]
+    assert sum(whole, []) == [w for w in _words(pipe, found.wids) if w != "\n\n"]
 
 
 def test_a_piece_gets_the_same_tokens_whatever_it_is_learnt_with():

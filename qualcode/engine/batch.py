@@ -200,6 +200,7 @@ MAX_CHUNKS = 1_000_000
 """Pieces a ``ChunkTable`` holds (about 100 bytes each): a batch that finds it full
 empties it first, then adds its own new pieces."""
 _UNEVEN = re.compile(r"\s ")
+_PIECE = re.compile(r"(?<=\S) ")  # the spaces that end a piece
 
 
 class ChunkTable:
@@ -230,10 +231,17 @@ class ChunkTable:
     @staticmethod
     def even(text: str) -> bool:
         """Whether ``text`` is read piece by piece: not empty, no whitespace at either
-        end or just before a space (a piece that ends in whitespace, or an empty one,
-        joins the whitespace after it into one token)."""
-        return bool(text) and not text[0].isspace() and not text[-1].isspace() \
-            and _UNEVEN.search(text) is None
+        end."""
+        return bool(text) and not text[0].isspace() and not text[-1].isspace()
+
+    @staticmethod
+    def pieces(text: str) -> list[str]:
+        """An even text cut into pieces at each space that follows a non-space
+        character: spaCy gives the token before such a space its trailing space and
+        goes on as if the text started after it. So a piece never ends in whitespace,
+        and more whitespace is kept at the start of the next (``a  b``: ``a``,
+        `` b``)."""
+        return text.split(" ") if _UNEVEN.search(text) is None else _PIECE.split(text)
 
     def codes(self, pieces: list[str]) -> np.ndarray:
         """Each piece's code, ``UNKNOWN`` where the table lacks it."""
@@ -320,7 +328,12 @@ class ChunkTable:
 def _by_table(table: ChunkTable, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Even texts (``ChunkTable.even``) tokenised piece by piece from ``table``, as in
     ``_by_spacy``."""
-    pieces = f" {SEPARATOR} ".join(texts).split(" ")
+    if any(map(_UNEVEN.search, texts)):  # more than single spaces between pieces
+        pieces = list(itertools.chain.from_iterable(
+            [SEPARATOR, *table.pieces(text)] if n else table.pieces(text)
+            for n, text in enumerate(texts)))
+    else:  # the same, at once
+        pieces = f" {SEPARATOR} ".join(texts).split(" ")
     if len(table.ids) >= MAX_CHUNKS:
         table.clear()
     codes = table.codes(pieces)
