@@ -203,6 +203,23 @@ _UNEVEN = re.compile(r"\s ")
 _PIECE = re.compile(r"(?<=\S) ")  # the spaces that end a piece
 
 
+class _Column:
+    """A growing int64 array (its capacity doubles), read as ``array[:size]``."""
+
+    def __init__(self) -> None:
+        self.array = np.zeros(64, dtype=np.int64)
+        self.size = 0
+
+    def extend(self, values: list[int]) -> None:
+        end = self.size + len(values)
+        if end > len(self.array):
+            grown = np.zeros(max(end, 2 * len(self.array)), dtype=np.int64)
+            grown[:self.size] = self.array[:self.size]
+            self.array = grown
+        self.array[self.size:end] = values
+        self.size = end
+
+
 class ChunkTable:
     """The tokens of every chunk met: what spaCy's tokenizer makes of each distinct
     piece of text between single spaces, as this process's word ids.
@@ -223,10 +240,9 @@ class ChunkTable:
     def clear(self) -> None:
         """Forget every piece but the separator."""
         self.ids: dict[str, int] = {SEPARATOR: self.sep}
-        self._flat: list[int] = []  # word ids of multi-token pieces, one after another
-        self._start: list[int] = []
-        self._arrays = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                        np.zeros(0, dtype=np.int64))  # flat, starts, lengths
+        self._flat = _Column()  # word ids of multi-token pieces, one after another
+        self._start = _Column()  # where each multi-token piece starts in _flat
+        self._length = _Column()  # and how many tokens it has
 
     @staticmethod
     def even(text: str) -> bool:
@@ -289,16 +305,24 @@ class ChunkTable:
         arr = np.concatenate(arrays)
         wids = self.pipe.word_ids(arr[:, 0], arr[:, 2]).tolist()
         out, start = [], 0
+        flat: list[int] = []
+        starts: list[int] = []
+        lengths: list[int] = []
         for piece, last in zip(pieces, lasts):
             if last == start:
                 code = wids[start]
             else:
-                code = ~len(self._start)
-                self._start.append(len(self._flat))
-                self._flat.extend(wids[start:last + 1])
+                code = ~(self._start.size + len(starts))
+                starts.append(self._flat.size + len(flat))
+                lengths.append(last + 1 - start)
+                flat.extend(wids[start:last + 1])
             self.ids[piece] = code
             out.append(code)
             start = last + 1
+        if starts:
+            self._flat.extend(flat)
+            self._start.extend(starts)
+            self._length.extend(lengths)
         return out
 
     def expand(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -307,12 +331,7 @@ class ChunkTable:
         multi = codes < 0
         if not multi.any():
             return codes, np.arange(len(codes))
-        flat, starts, lengths = self._arrays
-        if len(starts) < len(self._start):
-            starts = np.array(self._start, dtype=np.int64)
-            flat = np.array(self._flat, dtype=np.int64)
-            lengths = np.diff(starts, append=len(flat))
-            self._arrays = flat, starts, lengths
+        flat, starts, lengths = self._flat.array, self._start.array, self._length.array
         k = ~codes[multi]
         sizes = lengths[k]
         counts = np.ones(len(codes), dtype=np.int64)
