@@ -222,11 +222,11 @@ class _Column:
 
 class ChunkTable:
     """The tokens of every chunk met: what spaCy's tokenizer makes of each distinct
-    piece of text between single spaces, as this process's word ids.
+    piece of text (see ``pieces``), as this process's word ids.
 
     spaCy splits text at whitespace first and each piece on its own (see
-    ``tokenise``), so a text whose pieces are all known is tokenised with one
-    ``str.split`` and one dict lookup per piece; spaCy only sees the pieces met for the
+    ``tokenise``), so a text whose pieces are all known is tokenised with one split
+    and one dict lookup per piece; spaCy only sees the pieces met for the
     first time, once each. A piece's code is its word id when it is one token, else
     ``~n`` for the ``n``-th multi-token entry, whose word ids are kept flat in numpy
     arrays so that a batch expands them with array operations.
@@ -257,7 +257,7 @@ class ChunkTable:
         goes on as if the text started after it. So a piece never ends in whitespace,
         and more whitespace is kept at the start of the next (``a  b``: ``a``,
         `` b``)."""
-        return text.split(" ") if _UNEVEN.search(text) is None else _PIECE.split(text)
+        return _PIECE.split(text)
 
     def codes(self, pieces: list[str]) -> np.ndarray:
         """Each piece's code, ``UNKNOWN`` where the table lacks it."""
@@ -347,11 +347,11 @@ class ChunkTable:
 def _by_table(table: ChunkTable, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Even texts (``ChunkTable.even``) tokenised piece by piece from ``table``, as in
     ``_by_spacy``."""
-    if any(map(_UNEVEN.search, texts)):  # more than single spaces between pieces
+    if any(map(_UNEVEN.search, texts)):  # more whitespace than single spaces
         pieces = list(itertools.chain.from_iterable(
             [SEPARATOR, *table.pieces(text)] if n else table.pieces(text)
             for n, text in enumerate(texts)))
-    else:  # the same, at once
+    else:  # the same, at once: every piece ends at a single space
         pieces = f" {SEPARATOR} ".join(texts).split(" ")
     if len(table.ids) >= MAX_CHUNKS:
         table.clear()
