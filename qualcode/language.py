@@ -20,6 +20,7 @@ import spacy
 import spacy.tokenizer
 from spacy.attrs import NORM
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -239,6 +240,7 @@ class MatchingPipeline:
         self.strings = lean.strings
         self.words: list[str] = []  # by word id (see word_id)
         self._word_ids: dict[int, int] = {}
+        self._ranked = WORD_BASE  # words from this id on may lack a lexeme (number_words)
         tokenizer: Any = self.nlp.tokenizer
         if hasattr(tokenizer, "max_cache_size"):  # spaCy's 10,000 re-split most chunks
             tokenizer.max_cache_size = TOKENIZER_CACHE
@@ -262,10 +264,30 @@ class MatchingPipeline:
         if wid is None:
             wid = self._word_ids[orth] = len(self.words)
             self.words.append(self.strings[orth])
-            lexeme = self.nlp.vocab[orth]
-            if lexeme.rank == NO_RANK:
-                lexeme.rank = WORD_BASE + wid
+        elif wid >= self._ranked:  # numbered by number_words: now it has a lexeme
+            pass
+        else:
+            return wid
+        lexeme = self.nlp.vocab[orth]
+        if lexeme.rank == NO_RANK:
+            lexeme.rank = WORD_BASE + wid
         return wid
+
+    def number_words(self, words: Sequence[str]) -> list[int]:
+        """The word ids of ``words`` given as text, numbering the new ones without
+        making lexemes (a lexeme costs more than the rest): for words met by another
+        process's tokenizer. Their lexemes get the id in their rank slot when this
+        process's tokenizer meets them (``word_id``)."""
+        out = []
+        for word in words:
+            orth = get_string_id(word)
+            wid = self._word_ids.get(orth)
+            if wid is None:
+                wid = self._word_ids[orth] = len(self.words)
+                self.words.append(word)
+                self._ranked = min(self._ranked, wid)
+            out.append(wid)
+        return out
 
     def word_ids(self, orths: np.ndarray, ranks: np.ndarray) -> np.ndarray:
         """Each token's word id, from its orth id and its lexeme's rank."""

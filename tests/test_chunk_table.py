@@ -6,8 +6,8 @@ from __future__ import annotations
 import spacy
 
 from qualcode.engine import batch
-from qualcode.engine.batch import ChunkTable, tokenise
-from qualcode.language import MatchingPipeline, piecewise
+from qualcode.engine.batch import ChunkTable, Lender, chunk_table, tokenise
+from qualcode.language import WORD_BASE, MatchingPipeline, piecewise
 
 
 def _words(pipe: MatchingPipeline, wids) -> list[str]:
@@ -97,3 +97,58 @@ def test_piecewise_unless_a_special_case_with_a_space_applies():
     assert [t.text for t in nlp.tokenizer("in New York now")] == ["in", "New York", "now"]
     assert not piecewise(nlp.tokenizer)
     assert not piecewise(spacy.blank("zh").tokenizer)  # a language's own tokenizer
+
+
+def test_pieces_another_process_learnt_are_borrowed_not_tokenised_again(monkeypatch):
+    """A forked worker's table keeps a journal of the pieces it learns; the parent's
+    table takes them from a ``Lender`` (in its own word ids) and asks spaCy only for
+    the others, and its own journal holds only those."""
+    theirs_pipe = MatchingPipeline("en")
+    theirs = ChunkTable(theirs_pipe)
+    theirs.journal = ([], [], [])
+    theirs.learn(["don't", "cat", "(dog)."])
+    journal = theirs.take_journal()
+    assert journal is not None
+    assert journal[0] == ["don't", "cat", "(dog)."]
+    assert journal[1].tolist() == [2, 1, 4]
+    assert [theirs_pipe.words[w] for w in journal[2].tolist()] == \
+        ["do", "n't", "cat", "(", "dog", ")", "."]
+    assert theirs.take_journal()[0] == []  # taken: the next journal starts empty
+    lender = Lender(list(theirs_pipe.words))
+    lender.add(journal)
+
+    pipe = MatchingPipeline("en")
+    tokenise(pipe, ["zebra yak"])  # so that this process numbers words differently
+    table = chunk_table(pipe)
+    table.lenders = [lender]
+    table.journal = ([], [], [])
+    asked: list[str] = []
+    tokenizer = pipe.nlp.tokenizer
+    monkeypatch.setattr(pipe.nlp, "tokenizer",
+                        lambda text: asked.append(text) or tokenizer(text))
+    text = "the cat don't bark (dog)."
+    found = tokenise(pipe, [text])
+    assert _words(pipe, found.wids) == [t.text for t in spacy.blank("en")(text)]
+    assert asked == ["the\nbark"]  # the three borrowed pieces never reach spaCy
+    assert table.take_journal()[0] == ["the", "bark"]
+
+    # "cat" was numbered without a lexeme; spaCy meeting it later gives the same id
+    cat = found.wids.tolist()[1]
+    again = tokenise(pipe, [" cat "])  # whitespace at the ends: spaCy reads it whole
+    assert again.wids.tolist()[1] == cat
+    assert pipe.nlp.vocab["cat"].rank == WORD_BASE + cat
+
+
+def test_a_lender_holds_at_most_max_chunks_pieces(monkeypatch):
+    monkeypatch.setattr(batch, "MAX_CHUNKS", 2)
+    theirs_pipe = MatchingPipeline("en")
+    theirs = ChunkTable(theirs_pipe)
+    theirs.journal = ([], [], [])
+    lender = Lender(theirs_pipe.words)
+    for pieces in (["cat", "dog"], ["don't"], ["bird"]):
+        theirs.learn(pieces)
+        lender.add(theirs.take_journal())
+    assert set(lender.index) == {"don't", "bird"}  # emptied when full, before "don't"
+    pipe = MatchingPipeline("en")
+    wids, lengths = lender.tokens([lender.index["bird"]], pipe)
+    assert [pipe.words[w] for w in wids.tolist()] == ["bird"] and lengths.tolist() == [1]

@@ -210,7 +210,7 @@ class _Column:
         self.array = np.zeros(64, dtype=np.int64)
         self.size = 0
 
-    def extend(self, values: list[int]) -> None:
+    def extend(self, values: Sequence[int] | np.ndarray) -> None:
         end = self.size + len(values)
         if end > len(self.array):
             grown = np.zeros(max(end, 2 * len(self.array)), dtype=np.int64)
@@ -218,6 +218,73 @@ class _Column:
             self.array = grown
         self.array[self.size:end] = values
         self.size = end
+
+
+Journal = tuple[list[str], np.ndarray, np.ndarray]
+"""Pieces a ``ChunkTable`` has learnt, for a ``Lender``: the pieces, how many tokens
+each has, and their tokens' word ids one after another."""
+
+
+def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """``starts[i], starts[i] + 1, … starts[i] + sizes[i] - 1`` for each ``i``, in one
+    array."""
+    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.repeat(starts, sizes) + offsets
+
+
+class Lender:
+    """The pieces another process's ``ChunkTable`` has learnt, with its word ids, for
+    this process's table to take instead of tokenising them again.
+
+    A forked worker's table keeps a ``journal`` of the pieces it learns and sends it
+    with each batch (``ChunkTable.take_journal``); the parent adds it here
+    (``add``). When the parent tokenises a batch itself, the pieces new to it that the
+    worker has already met come from here: the same tokens, since both tokenise with
+    the same pipeline, one piece at a time. Their words get this process's word ids
+    (``tokens``), which costs a dict lookup per piece and a lexeme per new word,
+    against a pass through spaCy's affix rules.
+    """
+
+    def __init__(self, words: list[str]):
+        self.words = words  # the other process's words by its word id (it grows)
+        self.index: dict[str, int] = {}  # piece -> entry
+        self.clear()
+        self._mine = np.zeros(0, dtype=np.int64)  # its word id -> this process's, or -1
+
+    def clear(self) -> None:
+        self.index = {}
+        self._start, self._length, self._flat = _Column(), _Column(), _Column()
+
+    def add(self, journal: Journal | None) -> None:
+        """Take in the pieces of another table's journal."""
+        if not journal or not journal[0]:
+            return
+        pieces, lengths, wids = journal
+        if len(self.index) >= MAX_CHUNKS:
+            self.clear()
+        first = self._start.size
+        self._start.extend(self._flat.size + np.cumsum(lengths) - lengths)
+        self._length.extend(lengths)
+        self._flat.extend(wids)
+        self.index.update(zip(pieces, range(first, first + len(pieces))))
+
+    def tokens(self, entries: list[int], pipe: MatchingPipeline
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """The tokens of these entries as ``pipe``'s word ids, one after another, and
+        how many each entry has."""
+        at = np.array(entries, dtype=np.int64)
+        lengths = self._length.array[at]
+        theirs = self._flat.array[_ranges(self._start.array[at], lengths)]
+        if len(self._mine) < len(self.words):
+            grown = np.full(max(len(self.words), 2 * len(self._mine)), -1, dtype=np.int64)
+            grown[:len(self._mine)] = self._mine
+            self._mine = grown
+        mine = self._mine[theirs]
+        if len(mine) and mine.min() < 0:
+            missing = np.unique(theirs[mine < 0]).tolist()
+            self._mine[missing] = pipe.number_words([self.words[w] for w in missing])
+            mine = self._mine[theirs]
+        return mine, lengths
 
 
 class ChunkTable:
@@ -235,6 +302,10 @@ class ChunkTable:
     def __init__(self, pipe: MatchingPipeline):
         self.pipe = pipe
         self.sep = int(pipe.word_id(pipe.strings.add(SEPARATOR)))
+        self.lenders: list[Lender] = []
+        """Other processes' pieces, taken before spaCy is asked (see ``Lender``)."""
+        self.journal: tuple[list[str], list[np.ndarray], list[np.ndarray]] | None = None
+        """The pieces learnt since ``take_journal``, when another process borrows them."""
         self.clear()
 
     def clear(self) -> None:
@@ -265,14 +336,40 @@ class ChunkTable:
                            dtype=np.int64, count=len(pieces))
 
     def learn(self, pieces: list[str]) -> list[int]:
-        """Tokenise distinct new ``pieces`` with spaCy; keep and return their codes.
+        """Tokenise distinct new ``pieces``; keep and return their codes.
 
-        Pieces without whitespace are tokenised in groups of about ``JOIN_CHARS``
-        characters, one per line: the newline token between two pieces keeps spaCy's
-        special-case pass (``Tokenizer._apply_special_cases``) from matching across
-        them, as it can across a single space. A piece that holds whitespace (a
-        newline, a tab) is tokenised on its own.
+        A piece another process's table has learnt is taken from its ``Lender`` (see
+        ``lenders``); the others are tokenised with spaCy. Pieces without whitespace
+        are tokenised in groups of about ``JOIN_CHARS`` characters, one per line: the
+        newline token between two pieces keeps spaCy's special-case pass
+        (``Tokenizer._apply_special_cases``) from matching across them, as it can
+        across a single space. A piece that holds whitespace (a newline, a tab) is
+        tokenised on its own.
         """
+        codes: list[int] = [0] * len(pieces)
+        rest = list(range(len(pieces)))
+        for lender in self.lenders:
+            if not rest or not lender.index:
+                continue
+            entries = list(map(lender.index.get, [pieces[n] for n in rest],
+                               itertools.repeat(-1)))
+            hits = [(n, e) for n, e in zip(rest, entries) if e >= 0]
+            if hits:
+                wids, lengths = lender.tokens([e for _, e in hits], self.pipe)
+                kept = self._keep([pieces[n] for n, _ in hits], wids, lengths, lent=True)
+                for (n, _), code in zip(hits, kept):
+                    codes[n] = code
+                rest = [n for n, e in zip(rest, entries) if e < 0]
+        if rest:
+            new = [pieces[n] for n in rest]
+            wids, lengths = self._spacy_tokens(new)
+            for n, code in zip(rest, self._keep(new, wids, lengths)):
+                codes[n] = code
+        return codes
+
+    def _spacy_tokens(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """spaCy's tokens of each piece (see ``learn``): their word ids one after
+        another, and how many each piece has."""
         tokenizer = self.pipe.nlp.tokenizer
         newline = self.pipe.strings.add("\n")
         texts: list[tuple[str, int]] = []  # a text, and how many pieces it joins
@@ -288,42 +385,57 @@ class ChunkTable:
                           _SPACE.search(pieces[n + 1])):
                 texts.append(("\n".join(group), len(group)))
                 group, size = [], 0
-        arrays, lasts, done = [], [], 0
+        arrays, lengths = [], []
         for text, count in texts:
             arr = tokenizer(text).to_array([ORTH, SPACY, ID]).reshape(-1, 3)
             if count > 1:
                 breaks = np.flatnonzero(arr[:, 0] == newline)
                 arr = np.delete(arr, breaks, axis=0)
-                ends = np.append(breaks - np.arange(len(breaks)), len(arr))
+                cuts = np.append(breaks - np.arange(len(breaks)), len(arr))
             else:
-                ends = np.array([len(arr)])
-            if len(ends) != count:  # cannot be: the pieces joined hold no whitespace
+                cuts = np.array([len(arr)])
+            if len(cuts) != count:  # cannot be: the pieces joined hold no whitespace
                 raise AssertionError(f"pieces not tokenised apart: {text[:60]!r}")
             arrays.append(arr)
-            lasts.extend((ends - 1 + done).tolist())
-            done += len(arr)
+            lengths.append(np.diff(cuts, prepend=0))
         arr = np.concatenate(arrays)
-        wids = self.pipe.word_ids(arr[:, 0], arr[:, 2]).tolist()
-        out, start = [], 0
-        flat: list[int] = []
-        starts: list[int] = []
-        lengths: list[int] = []
-        for piece, last in zip(pieces, lasts):
-            if last == start:
-                code = wids[start]
-            else:
-                code = ~(self._start.size + len(starts))
-                starts.append(self._flat.size + len(flat))
-                lengths.append(last + 1 - start)
-                flat.extend(wids[start:last + 1])
-            self.ids[piece] = code
-            out.append(code)
-            start = last + 1
-        if starts:
-            self._flat.extend(flat)
-            self._start.extend(starts)
-            self._length.extend(lengths)
+        return self.pipe.word_ids(arr[:, 0], arr[:, 2]), np.concatenate(lengths)
+
+    def _keep(self, pieces: list[str], wids: np.ndarray, lengths: np.ndarray,
+              lent: bool = False) -> list[int]:
+        """Keep ``pieces`` with their tokens (``wids`` one after another, ``lengths``
+        per piece); return their codes. A ``journal`` records them too, unless they
+        were ``lent`` (the process that lent them has them)."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        wids = np.asarray(wids, dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        codes = wids[starts]
+        multi = np.flatnonzero(lengths > 1)
+        if len(multi):
+            codes[multi] = ~(self._start.size + np.arange(len(multi)))
+            sizes = lengths[multi]
+            self._start.extend(self._flat.size + np.cumsum(sizes) - sizes)
+            self._length.extend(sizes)
+            self._flat.extend(wids[_ranges(starts[multi], sizes)])
+        out: list[int] = codes.tolist()
+        self.ids.update(zip(pieces, out))
+        if self.journal is not None and not lent:
+            self.journal[0].extend(pieces)
+            self.journal[1].append(lengths)
+            self.journal[2].append(wids)
         return out
+
+    def take_journal(self) -> Journal | None:
+        """The pieces kept since the last call, for a ``Lender`` in another process
+        (``None`` when this table keeps no journal)."""
+        if self.journal is None:
+            return None
+        pieces, lengths, wids = self.journal
+        self.journal = ([], [], [])
+        if not pieces:
+            return [], np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint32)
+        return (pieces, np.concatenate(lengths).astype(np.int32),
+                np.concatenate(wids).astype(np.uint32))
 
     def expand(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The word ids of pieces with these codes, and the index of each piece's last
@@ -338,9 +450,7 @@ class ChunkTable:
         counts[multi] = sizes
         lasts = np.cumsum(counts) - 1
         out = np.repeat(codes, counts)
-        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        out[np.repeat(lasts[multi] - sizes + 1, sizes) + offsets] = \
-            flat[np.repeat(starts[k], sizes) + offsets]
+        out[_ranges(lasts[multi] - sizes + 1, sizes)] = flat[_ranges(starts[k], sizes)]
         return out, lasts
 
 

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, Sequence, cast
 
-from qualcode.engine.batch import Batch
+from qualcode.engine.batch import Batch, Journal, Lender, chunk_table
 from qualcode.engine.match import (SegmentMatches, WordMap, match_batch, match_prepared,
                                    matchers_for, prepare_batch)
 from qualcode.engine.rules import (CompiledCodebook, candidates, code_context,
@@ -105,6 +105,9 @@ Prepared = tuple[Batch, str | None]
 Item = tuple[str, Any] | None
 """What a worker sends for a task: ``("coded", Result)``, ``("prepared", Prepared)``,
 or ``None`` when the task failed there (it is run again by the parent)."""
+Message = tuple[int, Item, list[str], Journal | None]
+"""A worker's message: a task's index, its item, the words the worker numbered and the
+pieces its chunk table learnt since its last message."""
 AHEAD = 4
 """How many tokenised batches of a worker may wait for the parent (then it codes whole)."""
 
@@ -244,9 +247,9 @@ def _die_with(parent: int) -> None:
         os._exit(0)
 
 
-def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: int
-           ) -> None:
-    """A forked worker: claim the next task, do it, send ``(index, item, new words)``.
+def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: int,
+           inbox: Connection | None = None) -> None:
+    """A forked worker: claim the next task, do it, send a ``Message``.
 
     A task is only tokenised: the parent matches and codes it, so each word is met
     once, by this tokenizer and by the parent's types. But while ``AHEAD`` tokenised
@@ -259,17 +262,27 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: i
     and not reading. A task that raises is sent as ``None``: the parent does it
     again itself, so that its exception (a ``QualcodeError`` with its file and field)
     is raised there as in one process.
+
+    The pieces each process's chunk table learns go to the other (see
+    ``batch.Lender``): with each message to the parent, and from the parent through
+    ``inbox``, read before each task.
     """
     _die_with(parent)
-    out: queue.SimpleQueue[tuple[int, Item, list[str]] | None] = queue.SimpleQueue()
+    out: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send, args=(out, conn))
     sender.start()
     pipe = matchers_for(_job().compiled.spec).pipe
     words = pipe.words
     sent = len(words)
+    table = chunk_table(pipe) if pipe.piecewise else None
+    lender = Lender(list(words))  # the parent's words, as they were at the fork
+    if table is not None:
+        table.journal = ([], [], [])
+        table.lenders = [lender]
     waiting: collections.deque[int] = collections.deque()  # sent tokens not yet coded
     try:
         while (at := _claim(counter)) < total:
+            inbox = _read_inbox(inbox, lender)
             while waiting and waiting[0] < parent_at.value:
                 waiting.popleft()
             item: Item
@@ -283,7 +296,7 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: i
                     waiting.append(at)
             except Exception:  # done again by the parent, which raises it
                 item = None
-            out.put((at, item, words[sent:]))
+            out.put((at, item, words[sent:], table.take_journal() if table else None))
             sent = len(words)
     except KeyboardInterrupt:  # the parent stops the run; no traceback from here
         return
@@ -291,10 +304,27 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: i
         out.put(None)
         sender.join()
         conn.close()
+        if inbox is not None:
+            inbox.close()
 
 
-def _send(out: queue.SimpleQueue[tuple[int, Item, list[str]] | None], conn: Connection
-          ) -> None:
+def _read_inbox(inbox: Connection | None, lender: Lender) -> Connection | None:
+    """Add the parent's words and pieces that have arrived to ``lender``; the inbox,
+    or ``None`` once the parent has closed it."""
+    if inbox is None:
+        return None
+    try:
+        while inbox.poll():
+            words, journal = inbox.recv()
+            lender.words.extend(words)
+            lender.add(journal)
+    except (EOFError, OSError):  # the parent has finished (or gone)
+        inbox.close()
+        return None
+    return inbox
+
+
+def _send(out: queue.SimpleQueue[Any], conn: Connection) -> None:
     while (message := out.get()) is not None:
         try:
             conn.send(message)
@@ -302,25 +332,28 @@ def _send(out: queue.SimpleQueue[tuple[int, Item, list[str]] | None], conn: Conn
             return
 
 
-def _drain(conns: dict[Connection, WordMap], done: dict[int, Item],
+def _drain(conns: dict[Connection, tuple[WordMap, Lender]], done: dict[int, Item],
            timeout: float | None) -> None:
     """Move the items that have arrived into ``done``, waiting up to ``timeout``
     seconds (``None``: until one arrives or a worker ends). Each worker's new words
-    extend its ``WordMap``. A worker that has ended, normally or not, is dropped."""
+    extend its ``WordMap``, and the pieces it learnt its ``Lender``. A worker that has
+    ended, normally or not, is dropped."""
     while conns:
         ready = wait(list(conns), timeout)
         if not ready:
             return
         for conn in cast(list[Connection], ready):
             try:
-                at, item, words = conn.recv()
+                at, item, words, journal = conn.recv()
             except (EOFError, OSError):  # finished, or died (even in mid-message)
                 conn.close()
                 del conns[conn]
             else:
-                conns[conn].words.extend(words)
+                wordmap, lender = conns[conn]
+                wordmap.words.extend(words)
+                lender.add(journal)
                 if item is not None and item[0] == "prepared":
-                    item[1][0].wordmap = conns[conn]
+                    item[1][0].wordmap = wordmap
                 done[at] = item
         timeout = 0
 
@@ -337,10 +370,15 @@ def _finish(at: int, item: Item) -> Result:
 
 
 def _take(at: int) -> Item:
-    """Task ``at``, claimed by this process while the next task is still with a
-    worker: tokenised, to be coded in turn; or, found in the cache, coded now (there is
-    no tokenising to share)."""
-    prepared = _prepare(_TASKS[at])
+    """Task ``at``, claimed by this process: tokenised, to be coded in turn; or, found
+    in the cache, coded now (there is no tokenising to share); ``None`` if tokenising
+    failed (``_finish`` does it again source by source)."""
+    try:
+        prepared = _prepare(_TASKS[at])
+    except QualcodeError:
+        raise
+    except Exception:  # done again in _finish, which reports the failing source
+        return None
     if _tokenised(prepared):
         return "prepared", prepared
     return "coded", _code_prepared(_TASKS[at], prepared)
@@ -359,24 +397,45 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
     found in the cache are coded whole by whoever claims them. Each worker sends
     through its own pipe; when the pipe ends (the worker finished or died), a task
     whose result did not arrive is done here.
+
+    The pieces of text a process tokenises for the first time go to the others (see
+    ``batch.Lender``), so that a piece is rarely tokenised by spaCy in two processes:
+    each worker's with its messages, this process's through a second pipe per
+    worker, written by a thread (``_Broadcast``) so that a full pipe never holds up
+    the coding here.
     """
     global _TASKS
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0, lock=ctx.Lock())  # a lock the parent can release
     parent_at = ctx.RawValue("q", 0)  # the task this process codes next
     _TASKS = tasks
-    known = list(matchers_for(_job().compiled.spec).pipe.words)  # numbered before forking
-    conns: dict[Connection, WordMap] = {}  # reading ends of the workers still running
+    pipe = matchers_for(_job().compiled.spec).pipe
+    table = chunk_table(pipe) if pipe.piecewise else None  # (it numbers a word)
+    known = list(pipe.words)  # numbered before forking
+    conns: dict[Connection, tuple[WordMap, Lender]] = {}  # workers still running
     workers = []
+    senders = []
     try:
         for _ in range(jobs - 1):
             reader, writer = ctx.Pipe(duplex=False)
+            inbox, to_worker = ctx.Pipe(duplex=False)
             worker = ctx.Process(target=_serve, args=(len(tasks), counter, parent_at,
-                                                      writer, os.getpid()), daemon=True)
-            conns[reader] = WordMap(list(known))
+                                                      writer, os.getpid(), inbox),
+                                 daemon=True)
+            wordmap = WordMap(list(known))
+            conns[reader] = (wordmap, Lender(wordmap.words))
             workers.append(worker)
             worker.start()
             writer.close()  # the worker's copy is the only one: its end is our EOF
+            inbox.close()
+            if table is not None:
+                table.lenders.append(conns[reader][1])
+                senders.append(_Broadcast(to_worker))
+            else:
+                to_worker.close()
+        if table is not None and senders:
+            table.journal = ([], [], [])
+        sent = len(known)
         done: dict[int, Item] = {}
         nxt = 0
         while nxt < len(tasks):
@@ -385,13 +444,22 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
             if nxt in done or not conns:  # not sent by a worker that ended: done here
                 yield _finish(nxt, done.pop(nxt, None))
                 nxt += 1
-            elif (at := _claim(counter, workers)) == nxt:
-                done[at] = ("coded", _run(tasks[at]))
-            elif at < len(tasks):  # a worker has the next: take a later one meanwhile
-                done[at] = _take(at)
+            elif (at := _claim(counter, workers)) < len(tasks):
+                done[at] = _take(at)  # the next, or a later one while a worker has it
+                journal = table.take_journal() if table is not None else None
+                if journal and journal[0] and senders:  # the pieces it learnt, to them
+                    message = (pipe.words[sent:], journal)
+                    sent = len(pipe.words)
+                    for sender in senders:
+                        sender.put(message)
             else:
                 _drain(conns, done, None)
     finally:
+        if table is not None:
+            table.lenders = []
+            table.journal = None
+        for sender in senders:
+            sender.close()
         for conn in conns:
             conn.close()
         for worker in workers:
@@ -399,7 +467,30 @@ def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
                 worker.terminate()
             if worker.pid is not None:
                 worker.join()
+        for sender in senders:
+            sender.join()
         _TASKS = []
+
+
+class _Broadcast:
+    """What this process sends a worker, by a thread of its own: a write to a full
+    pipe waits there, not here."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=_send, args=(self.queue, conn), daemon=True)
+        self.thread.start()
+
+    def put(self, message: Any) -> None:
+        self.queue.put(message)
+
+    def close(self) -> None:
+        self.queue.put(None)
+
+    def join(self) -> None:
+        self.thread.join()
+        self.conn.close()
 
 
 def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
