@@ -22,6 +22,7 @@ from collections import defaultdict
 from typing import NamedTuple, Sequence, cast
 
 import numpy as np
+import numpy.ma  # noqa: F401  (see below)
 from spacy.attrs import NORM
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
@@ -31,6 +32,9 @@ from qualcode.engine.batch import SEPARATOR, Batch, tokenise
 from qualcode.engine.spec import (UNBOUNDED, MatchSpec, PatternSpec, pattern_error,
                                   required_literals)
 from qualcode.language import MatchingPipeline, matching_pipeline
+
+# np.unique imports numpy.ma on its first call (10 ms): imported with the engine, so that
+# neither a run nor each of its forked workers pays for it.
 
 Test = tuple[str, str]
 """A token test of a term: ``("k", key)``, ``("l", lower-case word)`` or ``("p", prefix)``."""
