@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualcode.engine.code as engine_code
+from qualcode.engine import batch
 from qualcode.cache import TokenCache
 from qualcode.cli import main
 from qualcode.codebook import load_codebook
@@ -25,6 +26,7 @@ from qualcode.engine import code_segments
 from qualcode.engine.table import COLUMNS
 from qualcode.errors import QualcodeError, Report
 from qualcode.ingest.corpus import load_sources
+from qualcode.language import matching_pipeline
 from qualcode.project import load_project
 from qualcode.segment import segment_sources
 
@@ -114,6 +116,38 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
     assert loaded[-tasks:] == [True] * tasks
 
 
+def test_a_worker_borrows_the_pieces_the_parent_learnt(demo_inputs, tmp_path,
+                                                       monkeypatch):
+    """The worker reads the parent's journals before each batch: held back before its
+    first, it finds the pieces of every batch the parent tokenised meanwhile, and takes
+    them from its ``Lender`` instead of spaCy; the codings are those of one process."""
+    segments, sources, codebook = demo_inputs
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
+    expected = code_segments(segments, sources, codebook)
+    parent, held = os.getpid(), []
+    read, tokens = engine_code._read_inbox, batch.Lender.tokens
+    borrowed = tmp_path / "borrowed"
+
+    def late_read(inbox, lender):  # only a worker reads an inbox
+        if not held:
+            held.append(True)
+            time.sleep(0.3)
+        return read(inbox, lender)
+
+    def lends(self, entries, pipe):
+        with open(borrowed, "a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {len(entries)}\n")
+        return tokens(self, entries, pipe)
+
+    monkeypatch.setattr(engine_code, "_read_inbox", late_read)
+    monkeypatch.setattr(batch.Lender, "tokens", lends)
+    matching_pipeline(codebook.language).chunk_table.clear()  # as in a fresh process
+    assert code_segments(segments, sources, codebook, jobs=2) == expected
+    by_worker = [line.split() for line in borrowed.read_text().splitlines()
+                 if int(line.split()[0]) != parent]
+    assert by_worker and all(int(count) > 0 for _, count in by_worker)
+
+
 @pytest.mark.parametrize("how", ["killed", "raises"])
 def test_a_worker_that_fails_loses_nothing(demo_inputs, monkeypatch, how):
     segments, sources, codebook = demo_inputs
@@ -170,10 +204,12 @@ def test_a_worker_killed_while_claiming_a_task_loses_nothing(demo_inputs, monkey
 _KILLED_PARENT = """
 import os, sys, time
 import qualcode.engine.code as engine_code
+from qualcode.engine import batch
 from qualcode.codebook import load_codebook
 from qualcode.engine import code_segments
 from qualcode.errors import Report
 from qualcode.ingest.corpus import load_sources
+from qualcode.language import matching_pipeline
 from qualcode.project import load_project
 from qualcode.segment import segment_sources
 
