@@ -236,23 +236,23 @@ class Lender:
     """The pieces another process's ``ChunkTable`` has learnt, with its word ids, for
     this process's table to take instead of tokenising them again.
 
-    A forked worker's table keeps a ``journal`` of the pieces it learns and sends it
-    with each batch (``ChunkTable.take_journal``); the parent adds it here
-    (``add``). When the parent tokenises a batch itself, the pieces new to it that the
-    worker has already met come from here: the same tokens, since both tokenise with
-    the same pipeline, one piece at a time. Their words get this process's word ids
-    (``tokens``), which costs a dict lookup per piece and a lexeme per new word,
-    against a pass through spaCy's affix rules.
+    In jobs 2 and more, each process's table keeps a ``journal`` of the pieces it
+    learns (``ChunkTable.take_journal``): a worker sends it with each batch, the parent
+    its own to every worker, and the receiver adds it here (``add``). A piece new to
+    this process that the other has met comes from here: the same tokens, since both
+    tokenise with the same pipeline, one piece at a time. Their words get this
+    process's word ids (``tokens``; numbered without lexemes), which costs a dict
+    lookup per piece against a pass through spaCy's affix rules.
     """
 
     def __init__(self, words: list[str]):
         self.words = words  # the other process's words by its word id (it grows)
-        self.index: dict[str, int] = {}  # piece -> entry
-        self.clear()
         self._mine = np.zeros(0, dtype=np.int64)  # its word id -> this process's, or -1
+        self.clear()
 
     def clear(self) -> None:
-        self.index = {}
+        """Forget every piece (the words stay)."""
+        self.index: dict[str, int] = {}  # piece -> entry
         self._start, self._length, self._flat = _Column(), _Column(), _Column()
 
     def add(self, journal: Journal | None) -> None:
