@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import spacy
 import spacy.tokenizer
-from spacy.attrs import NORM
+from spacy.attrs import IDS, NORM
 from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
@@ -250,6 +250,7 @@ class MatchingPipeline:
         self.piecewise = piecewise(tokenizer)
         """Whether texts may be tokenised piece by piece (see ``batch.ChunkTable``)."""
         self.chunk_table: Any = None  # the pieces met (a ``batch.ChunkTable``)
+        self._pattern_vocabs: dict[frozenset[int], Vocab] = {}
 
     def word_id(self, orth: int) -> int:
         """The pipeline's id of a word (by its orth id): words are numbered 0, 1, …
@@ -299,6 +300,23 @@ class MatchingPipeline:
             found = [self.word_id(orth) for orth in unknown.tolist()]
             wids[miss] = np.array(found, dtype=np.int64)[inv.reshape(-1)]
         return wids
+
+    def pattern_vocab(self, attrs: Iterable[str]) -> Vocab:
+        """A vocabulary for Docs that token patterns read, whose new words get only the
+        lexical attributes named in ``attrs`` (``LOWER``, ``IS_DIGIT`` …): ``vocab``
+        computes some twenty for each new word, a Python call each, which cost most of
+        matching the patterns. Attributes that are not lexical (``ORTH``, ``LENGTH``,
+        the ``NORM`` qualcode writes per token) need no getter."""
+        ids = frozenset(IDS[name] for name in attrs if name in IDS and name != "NORM")
+        found = self._pattern_vocabs.get(ids)
+        if found is None:
+            rich: Any = self.vocab  # lex_attr_getters is set at run time; stubs lack it
+            getters = {attr: get for attr, get in rich.lex_attr_getters.items()
+                       if attr in ids}
+            found = self._pattern_vocabs[ids] = Vocab(
+                lex_attr_getters=getters, lookups=rich.lookups,
+                writing_system=rich.writing_system)
+        return found
 
     def tokenize(self, text: str) -> Doc:
         """spaCy's tokens, without lexical attributes: read only their text."""

@@ -162,6 +162,57 @@ def test_patterns_with_lemma_and_anchors_english(tmp_path):
     assert (source.text[hit.start:hit.end], hit.kind) == ("never had", "pattern")
 
 
+PATTERN_CODES = """
+    - id: NUMVISIT
+      label: A number of visits
+      rules:
+        - pattern: [{LIKE_NUM: true}, {LOWER: visits, IS_ALPHA: true}]
+    - id: YEAR
+      label: A year, then a full stop
+      rules:
+        - pattern: [{SHAPE: dddd}, {IS_PUNCT: true}]
+    - id: TITLE
+      label: A title and a name
+      rules:
+        - pattern: [{LOWER: said}, {IS_TITLE: true}]
+"""
+PATTERN_TEXT = """
+A: We made 12 visits in 2023.
+A: Twenty-one Visits, said Dr. Smith!
+A: The rate was 45 %, said dr. 2023
+"""
+
+
+def test_patterns_read_lexical_attributes_english(tmp_path, monkeypatch):
+    """Docs for patterns are built in a vocabulary that computes only the lexical
+    attributes the patterns use (``pattern_vocab``); the codings are those of the full
+    vocabulary, which computes them all."""
+    from qualcode.engine import match
+    from qualcode.language import MatchingPipeline
+
+    result, _ = coded(tmp_path, PATTERN_CODES, PATTERN_TEXT)
+    assert codes_of(result) == {1: {"NUMVISIT", "YEAR"}, 2: {"NUMVISIT", "TITLE"}}
+    assert [h.kind for h in result[2]["TITLE"].hits] == ["pattern"]
+    monkeypatch.setattr(match, "_MATCHERS", {})
+    monkeypatch.setattr(MatchingPipeline, "pattern_vocab", lambda self, attrs: self.vocab)
+    full, _ = coded(tmp_path, PATTERN_CODES, PATTERN_TEXT)
+    assert full == result
+
+
+def test_a_pattern_vocabulary_computes_only_the_attributes_asked_for():
+    from spacy.attrs import IS_ALPHA, LOWER, SHAPE
+
+    from qualcode.language import MatchingPipeline
+
+    pipe = MatchingPipeline("en")
+    vocab = pipe.pattern_vocab({"LOWER", "IS_ALPHA", "OP", "NORM"})
+    assert set(vocab.lex_attr_getters) == {LOWER, IS_ALPHA}
+    assert pipe.pattern_vocab({"IS_ALPHA", "LOWER"}) is vocab  # one per set, reused
+    lexeme = vocab["Visits"]
+    assert (lexeme.lower_, lexeme.is_alpha, lexeme.shape_) == ("visits", True, "")
+    assert SHAPE in pipe.vocab.lex_attr_getters  # the full vocabulary is untouched
+
+
 def test_a_pattern_needs_its_other_words_in_the_segment(tmp_path):
     # only patterns with a second literal: segments without it skip the Matcher
     result, _ = coded(tmp_path, """

@@ -126,7 +126,10 @@ class Matchers:
                     self.prefixes.append((value, entry))
                 else:
                     (self.by_key if kind == "k" else self.by_lower)[value].append(entry)
-        vocab = pipe.vocab
+        # the Docs patterns read compute only the lexical attributes the patterns use
+        vocab = self.vocab = pipe.pattern_vocab(
+            {attr.upper() for p in spec.patterns for token in json.loads(p.pattern)
+             for attr in token})
         self.anchored_matcher = Matcher(vocab, validate=True)
         self.label_of: dict[int, int] = {}
         self.free: list[tuple[int, Matcher]] = []
@@ -406,7 +409,7 @@ class Matchers:
         doc = batch.docs[seg]
         if doc is None:
             doc = batch.docs[seg] = Doc(
-                self.pipe.vocab, words=_pick(self._words, view.gtok[first:last]),
+                self.vocab, words=_pick(self._words, view.gtok[first:last]),
                 spaces=batch.spaces[first:last].astype(bool).tolist())
         if seg not in batch.keyed:
             if last > first:
