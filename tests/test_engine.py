@@ -199,6 +199,25 @@ def test_patterns_read_lexical_attributes_english(tmp_path, monkeypatch):
     assert full == result
 
 
+def test_a_term_spacy_splits_alone_also_matches_it_as_one_token(tmp_path):
+    """spaCy splits ``dr.`` alone (``dr`` ``.``) but keeps ``Dr.`` whole before a name:
+    a keyword, and a pattern anchored on the literal, match both forms."""
+    result, source = coded(tmp_path, """
+        - id: KW
+          label: The abbreviation
+          rules:
+            - keywords: ["=dr."]
+        - id: PAT
+          label: A doctor's name
+          rules:
+            - pattern: [{LOWER: dr.}, {IS_TITLE: true}]
+    """, "A: I asked Dr. Smith.\nA: The dr. said no.\nA: Drive on.\n")
+    assert codes_of(result) == {1: {"KW", "PAT"}, 2: {"KW"}}
+    hit = result[1]["PAT"].hits[0]
+    assert source.text[hit.start:hit.end] == "Dr. Smith"
+    assert [source.text[h.start:h.end] for h in result[2]["KW"].hits] == ["dr."]
+
+
 def test_a_pattern_vocabulary_computes_only_the_attributes_asked_for():
     from spacy.attrs import IS_ALPHA, LOWER, SHAPE
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import operator
+import re
 from collections import defaultdict
 from typing import NamedTuple, Sequence, cast
 
@@ -36,6 +37,7 @@ from qualcode.language import MatchingPipeline, matching_pipeline
 # np.unique imports numpy.ma on its first call (10 ms): imported with the engine, so that
 # neither a run nor each of its forked workers pays for it.
 
+_SPACE = re.compile(r"\s")
 Test = tuple[str, str]
 """A token test of a term: ``("k", key)``, ``("l", lower-case word)`` or ``("p", prefix)``."""
 
@@ -119,8 +121,7 @@ class Matchers:
         self.by_lower: dict[str, list[tuple[int, tuple[Test, ...]]]] = defaultdict(list)
         self.prefixes: list[tuple[str, tuple[int, tuple[Test, ...]]]] = []
         for idx, term in enumerate(spec.terms):
-            tests = self._tests(term)
-            if tests:
+            for tests in self._tests(term):
                 (kind, value), entry = tests[0], (idx, tuple(tests[1:]))
                 if kind == "p":
                     self.prefixes.append((value, entry))
@@ -190,16 +191,27 @@ class Matchers:
         for _ in self.signs:
             self._sign_strings = [s + c for s in self._sign_strings for c in ".-+"]
 
-    def _tests(self, term) -> list[Test]:
+    def _tests(self, term) -> list[list[Test]]:
+        """The ways ``term`` can match, each a test per token: the tokens spaCy makes of
+        its text alone, and, when that splits a text without whitespace, also one token
+        with the whole text. spaCy may split a text alone that it keeps whole in a
+        sentence (``dr.`` alone is ``dr`` ``.``; ``Dr. Smith`` holds the token ``Dr.``), so
+        the term, or a pattern's literal anchored on it, matches either way."""
         tokens = [t.text for t in self.pipe.tokenize(term.text)]
         words = [t for t in tokens if not t.isspace()]
         if not words:
             return []
         if term.mode == "prefix":
-            return [("l", t.lower()) for t in words[:-1]] + [("p", words[-1].lower())]
+            return [[("l", t.lower()) for t in words[:-1]] + [("p", words[-1].lower())]]
         if term.mode == "norm":
-            return [("k", self.pipe.norm(t)) for t in tokens]
-        return [("l", t.lower()) for t in tokens]
+            ways = [[("k", self.pipe.norm(t)) for t in tokens]]
+            whole: list[Test] = [("k", self.pipe.norm(term.text))]
+        else:
+            ways = [[("l", t.lower()) for t in tokens]]
+            whole = [("l", term.text.lower())]
+        if len(tokens) > 1 and not _SPACE.search(term.text):
+            ways.append(whole)
+        return ways
 
     def _add_pattern(self, matcher: Matcher, label: str, pattern: PatternSpec) -> Matcher:
         try:
