@@ -219,9 +219,10 @@ class MatchingPipeline:
 
     Matching reads only the tokens' text, so the tokenizer's vocabulary computes no
     lexical attributes (``IS_ALPHA``, ``SHAPE`` … cost a Python call each per new word
-    type). Docs that token patterns read are rebuilt from the words in ``vocab``,
-    which has every attribute. Keys are computed per word type by the normaliser
-    (cached) and written into the tokens' NORM (one array write per doc).
+    type). ``vocab`` has every attribute (``make_doc``); Docs that token patterns read
+    are rebuilt in a ``pattern_vocab`` that computes only the attributes the patterns
+    use. Keys are computed per word type by the normaliser (cached) and written into
+    the tokens' NORM (one array write per doc).
     """
 
     def __init__(self, lang: str, model: str | None = None):
