@@ -225,6 +225,16 @@ Journal = tuple[list[str], np.ndarray, np.ndarray]
 each has, and their tokens' word ids one after another."""
 
 
+def covering(mapping: np.ndarray, size: int) -> np.ndarray:
+    """``mapping`` (an int64 array from ids to ids, -1 where unmapped) grown to cover
+    ids below ``size``: the same array if it does, else a copy at least twice as long."""
+    if len(mapping) >= size:
+        return mapping
+    grown = np.full(max(size, 2 * len(mapping)), -1, dtype=np.int64)
+    grown[:len(mapping)] = mapping
+    return grown
+
+
 def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """``starts[i], starts[i] + 1, … starts[i] + sizes[i] - 1`` for each ``i``, in one
     array."""
@@ -275,10 +285,7 @@ class Lender:
         at = np.array(entries, dtype=np.int64)
         lengths = self._length.array[at]
         theirs = self._flat.array[_ranges(self._start.array[at], lengths)]
-        if len(self._mine) < len(self.words):
-            grown = np.full(max(len(self.words), 2 * len(self._mine)), -1, dtype=np.int64)
-            grown[:len(self._mine)] = self._mine
-            self._mine = grown
+        self._mine = covering(self._mine, len(self.words))
         mine = self._mine[theirs]
         if len(mine) and mine.min() < 0:
             missing = np.unique(theirs[mine < 0]).tolist()

@@ -29,7 +29,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from qualcode.cache import TokenCache
-from qualcode.engine.batch import SEPARATOR, Batch, tokenise
+from qualcode.engine.batch import SEPARATOR, Batch, covering, tokenise
 from qualcode.engine.spec import (UNBOUNDED, MatchSpec, PatternSpec, pattern_error,
                                   required_literals)
 from qualcode.language import MatchingPipeline, matching_pipeline
@@ -266,11 +266,7 @@ class Matchers:
         """Type ids for tokens given as word ids of ``words``' pipeline, mapped through its
         ``type_of``; Python only for words not yet mapped (new types, or types met
         first under another numbering, found by their text)."""
-        if len(words.type_of) < len(words.words):
-            grown = np.full(max(len(words.words), 2 * len(words.type_of)), -1,
-                            dtype=np.int64)
-            grown[:len(words.type_of)] = words.type_of
-            words.type_of = grown
+        words.type_of = covering(words.type_of, len(words.words))
         ids = words.type_of[wids]
         if len(ids) and ids.min() < 0:
             missing = np.unique(wids[ids < 0])
