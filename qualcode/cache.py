@@ -66,6 +66,10 @@ class TokenCache:
     def _path(self, signature: str, key: str) -> Path:
         return self.folder / "docs" / signature / key[:2] / (key + ENTRY_SUFFIX)
 
+    def has(self, signature: str, key: str) -> bool:
+        """Whether an entry is stored for ``key`` (it may still be unreadable)."""
+        return self._path(signature, key).is_file()
+
     def load(self, signature: str, key: str) -> bytes | None:
         """The stored bytes for ``key``, or ``None`` (a missing or unreadable entry)."""
         try:

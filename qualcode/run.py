@@ -15,7 +15,7 @@ import pandas as pd
 from qualcode.analysis import build_tables
 from qualcode.analysis.labels import label
 from qualcode.codebook import load_codebook
-from qualcode.engine import code_segments
+from qualcode.engine import Workers, code_segments
 from qualcode.errors import Report
 from qualcode.export.files import prepare_output, write_text
 from qualcode.export.tables import write_csv, write_xlsx
@@ -53,34 +53,50 @@ class RunResult:
 def load_segments(project: Project, report: Report, progress: ProgressFactory | None = None
                   ) -> tuple[Codebook, list[Source], list[Segment]]:
     """The project's codebook (in the project's language), sources and segments."""
-    progress = progress or _NoProgress()
+    codebook = project_codebook(project)
+    return (codebook, *read_segments(project, report, progress))
+
+
+def project_codebook(project: Project) -> Codebook:
+    """The project's codebook, in the project's language."""
     codebook = load_codebook(project.codebook)
     language = project.language or codebook.language
     if language != codebook.language:
         from dataclasses import replace
 
         codebook = replace(codebook, language=language)
+    return codebook
+
+
+def read_segments(project: Project, report: Report, progress: ProgressFactory | None = None
+                  ) -> tuple[list[Source], list[Segment]]:
+    """The project's sources, and their segments."""
+    progress = progress or _NoProgress()
     with progress("reading sources", 0) as tick:
         sources = load_sources(project.root, project.sources, project.informants, report,
                                progress=tick)
-    segments = segment_sources(sources, dict(project.units), project.interviewers)
-    return codebook, sources, segments
+    return sources, segment_sources(sources, dict(project.units), project.interviewers)
 
 
 def build_corpus(project: Project, report: Report,
                  progress: ProgressFactory | None = None,
                  seconds: dict[str, float] | None = None) -> CodedCorpus:
-    """Load the codebook and sources, segment and code them."""
+    """Load the codebook and sources, segment and code them.
+
+    With more than one job, the workers are forked once the codebook is compiled,
+    before the sources are read (see ``qualcode.engine.Workers``)."""
     progress = progress or _NoProgress()
     seconds = {} if seconds is None else seconds
     t0 = time.perf_counter()
-    codebook, sources, segments = load_segments(project, report, progress)
-    seconds["ingest"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    with progress("coding segments", len(segments)) as tick:
-        codings = code_segments(segments, sources, codebook, model=project.pipeline,
-                                progress=tick, jobs=project.jobs, cache=project.cache_dir,
-                                report=report)
+    codebook = project_codebook(project)
+    with Workers(codebook, project.jobs, project.pipeline) as workers:
+        sources, segments = read_segments(project, report, progress)
+        seconds["ingest"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with progress("coding segments", len(segments)) as tick:
+            codings = code_segments(segments, sources, codebook, model=project.pipeline,
+                                    progress=tick, cache=project.cache_dir, report=report,
+                                    workers=workers)
     seconds["code"] = time.perf_counter() - t0
     applied = _apply_reviews(project, codebook, codings, segments, report)
     return CodedCorpus(codebook=codebook, sources=tuple(sources), segments=tuple(segments),

@@ -73,14 +73,15 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
     tasks = len(engine_code.batches(segments))
     monkeypatch.setattr(engine_code, "AHEAD", 0 if way == "whole" else tasks)
     parent, kinds, here = os.getpid(), [], []
-    finish, prepare = engine_code._finish, engine_code._prepare
+    finish, tokenise = engine_code._finish, engine_code._tokenise
 
-    def prepares(task):  # counted here; slow in the worker when it is to fall behind
-        if os.getpid() == parent:
-            here.append(task)
+    def tokenises(compiled, texts, cache_dir):  # counted here; slow where it is to
+        if os.getpid() == parent:  # fall behind
+            here.append(texts)
+            time.sleep(0.02 if way == "tokens" else 0)
         elif way == "both":
             time.sleep(0.05)
-        return prepare(task)
+        return tokenise(compiled, texts, cache_dir)
 
     def finishes(at, item):  # slowly when the worker is to keep ahead
         kinds.append(item and item[0])
@@ -88,11 +89,12 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
         return finish(at, item)
 
     monkeypatch.setattr(engine_code, "_finish", finishes)
-    monkeypatch.setattr(engine_code, "_prepare", prepares)
+    monkeypatch.setattr(engine_code, "_tokenise", tokenises)
     cache = tmp_path / "cache"
     assert code_segments(segments, sources, codebook, jobs=2, cache=cache) == expected
     assert len(kinds) == tasks
     from_worker = kinds.count("prepared") - len(here)  # tokens a worker sent
+    assert from_worker + kinds.count("coded") + len(here) == tasks  # each task once
     if way == "whole":
         assert from_worker == 0
     elif way == "tokens":
@@ -118,28 +120,29 @@ def test_every_way_of_sharing_the_work_gives_the_same_codings(demo_inputs, tmp_p
 
 def test_a_worker_borrows_the_pieces_the_parent_learnt(demo_inputs, tmp_path,
                                                        monkeypatch):
-    """The worker reads the parent's journals before each batch: held back before its
-    first, it finds the pieces of every batch the parent tokenised meanwhile, and takes
-    them from its ``Lender`` instead of spaCy; the codings are those of one process."""
+    """The worker reads the parent's journals before each batch: held back in its
+    first, it then finds the pieces of every batch the parent tokenised meanwhile, and
+    takes them from its ``Lender`` instead of spaCy; the codings are those of one
+    process."""
     segments, sources, codebook = demo_inputs
     monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
     expected = code_segments(segments, sources, codebook)
     parent, held = os.getpid(), []
-    read, tokens = engine_code._read_inbox, batch.Lender.tokens
+    real, tokens = engine_code._tokenise, batch.Lender.tokens
     borrowed = tmp_path / "borrowed"
 
-    def late_read(inbox, lender):  # only a worker reads an inbox
-        if not held:
+    def held_back(compiled, texts, cache_dir):
+        if os.getpid() != parent and not held:
             held.append(True)
             time.sleep(0.3)
-        return read(inbox, lender)
+        return real(compiled, texts, cache_dir)
 
     def lends(self, entries, pipe):
         with open(borrowed, "a", encoding="utf-8") as out:
             out.write(f"{os.getpid()} {len(entries)}\n")
         return tokens(self, entries, pipe)
 
-    monkeypatch.setattr(engine_code, "_read_inbox", late_read)
+    monkeypatch.setattr(engine_code, "_tokenise", held_back)
     monkeypatch.setattr(batch.Lender, "tokens", lends)
     matching_pipeline(codebook.language).chunk_table.clear()  # as in a fresh process
     assert code_segments(segments, sources, codebook, jobs=2) == expected
@@ -149,55 +152,76 @@ def test_a_worker_borrows_the_pieces_the_parent_learnt(demo_inputs, tmp_path,
 
 
 @pytest.mark.parametrize("how", ["killed", "raises"])
-def test_a_worker_that_fails_loses_nothing(demo_inputs, monkeypatch, how):
+@pytest.mark.parametrize("way", ["tokens", "whole"])
+def test_a_worker_that_fails_loses_nothing(demo_inputs, monkeypatch, how, way):
+    """A worker killed (say, for memory) or raising in its third task, with more
+    tasks waiting in its pipe: the parent does them all, to the same codings."""
     segments, sources, codebook = demo_inputs
     monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
+    monkeypatch.setattr(engine_code, "AHEAD", 0 if way == "whole" else 10**6)
     expected = code_segments(segments, sources, codebook)
-    parent = os.getpid()
+    parent, calls = os.getpid(), []
 
     def dying(real):
-        def dies(task):  # a worker killed (say, out of memory) in the middle of its work
-            if os.getpid() != parent and task[0] >= len(segments) // 3:
-                if how == "killed":
-                    os._exit(9)
-                raise QualcodeError("only in the worker")  # the task is done here again
-            return real(task)
+        def dies(*args):
+            if os.getpid() != parent:
+                calls.append(1)  # the worker's own copy of the list
+                if len(calls) == 3:
+                    if how == "killed":
+                        os._exit(9)
+                    raise QualcodeError("only in the worker")  # done here again
+            return real(*args)
         return dies
 
-    monkeypatch.setattr(engine_code, "_run", dying(engine_code._run))
-    monkeypatch.setattr(engine_code, "_prepare", dying(engine_code._prepare))
+    monkeypatch.setattr(engine_code, "_code_texts", dying(engine_code._code_texts))
+    monkeypatch.setattr(engine_code, "_tokenise", dying(engine_code._tokenise))
     assert code_segments(segments, sources, codebook, jobs=3) == expected
     assert not multiprocessing.active_children()
 
 
-def test_a_worker_killed_while_claiming_a_task_loses_nothing(demo_inputs, monkeypatch):
-    """The worker dies holding the task counter's lock: the parent, waiting for it,
-    releases it and does the worker's share."""
-    segments, sources, codebook = demo_inputs
+def test_workers_started_before_the_corpus_is_read_serve_run_after_run(repo_root, tmp_path,
+                                                                        monkeypatch):
+    """``Workers`` forked before the sources exist (as the CLI does) code them as one
+    process does, tasks to tokenise and tasks to code whole (which need the segments
+    and the sources' metadata: the codebook's rules read the technique), run after
+    run; a run stopped early drops the workers that still hold its tasks, and the
+    next run is right all the same."""
     monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
-    monkeypatch.setattr(engine_code, "CLAIM_WAIT", 0.2)
-    expected = code_segments(segments, sources, codebook)
-    parent, real, claims = os.getpid(), engine_code._claim, []
+    project = load_project(repo_root)
+    codebook = load_codebook(project.codebook)
+    parent, slow, code_texts = os.getpid(), tmp_path / "slow", engine_code._code_texts
 
-    def claim(counter, workers=()):
-        if os.getpid() != parent:
-            claims.append(1)  # the worker's own copy of the list
-            if len(claims) == 3:
-                counter.get_lock().acquire()
-                os._exit(9)
-        return real(counter, workers)
+    def slowly(*args):  # (the workers are forked with it, before it is needed)
+        time.sleep(0.05 if os.getpid() != parent and slow.exists() else 0)
+        return code_texts(*args)
 
-    def waited_too_long(*_):
-        raise TimeoutError("the parent is still waiting for the dead worker's lock")
-
-    monkeypatch.setattr(engine_code, "_claim", claim)
-    previous = signal.signal(signal.SIGALRM, waited_too_long)
-    signal.alarm(60)
-    try:
-        assert code_segments(segments, sources, codebook, jobs=2) == expected
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    monkeypatch.setattr(engine_code, "_code_texts", slowly)
+    with engine_code.Workers(codebook, 3) as workers:
+        pids = [w.process.pid for w in workers.workers]
+        sources = load_sources(project.root, project.sources, project.informants, Report())
+        segments = segment_sources(sources, dict(project.units), project.interviewers)
+        expected = code_segments(segments, sources, codebook)
+        assert code_segments(segments, sources, codebook, workers=workers) == expected
+        monkeypatch.setattr(engine_code, "AHEAD", 0)  # every worker task coded whole
+        kinds = []
+        finish = engine_code._finish
+        monkeypatch.setattr(engine_code, "_finish",
+                            lambda at, item: kinds.append(item and item[0]) or finish(at, item))
+        assert code_segments(segments, sources, codebook, workers=workers) == expected
+        assert "coded" in kinds and "prepared" not in kinds[:3]
+        assert [w.process.pid for w in workers.live()] == pids  # the same processes
+        job = engine_code._Job(workers.compiled, segments, {s.id: s for s in sources}, None)
+        tasks = engine_code.batches(segments)
+        slow.touch()  # so that the workers still have tasks when the run stops
+        results = engine_code.run_all(job, tasks, 3, workers)
+        next(results)
+        results.close()  # stopped with tasks still out
+        assert workers.live() == []
+        slow.unlink()
+        assert code_segments(segments, sources, codebook, workers=workers) == expected
+        with pytest.raises(ValueError, match="another codebook"):
+            code_segments(segments, sources, load_codebook(project.codebook),
+                          workers=workers)
     assert not multiprocessing.active_children()
 
 
@@ -220,16 +244,16 @@ engine_code.BATCH_CHARS = 300
 parent, told = os.getpid(), []
 
 def slow(real):
-    def slowly(task):  # the worker announces itself once and takes its time
+    def slowly(*args):  # the worker announces itself once and takes its time
         if os.getpid() != parent:
             if not told:
                 told.append(print(os.getpid(), flush=True))
             time.sleep(0.2)
-        return real(task)
+        return real(*args)
     return slowly
 
-engine_code._prepare = slow(engine_code._prepare)
-engine_code._run = slow(engine_code._run)
+engine_code._tokenise = slow(engine_code._tokenise)
+engine_code._code_texts = slow(engine_code._code_texts)
 code_segments(segments, sources, load_codebook(project.codebook), jobs=2)
 """
 

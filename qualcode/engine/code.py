@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import dataclasses
 import gc
 import multiprocessing
 import os
@@ -26,6 +27,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, Sequence, cast
 
+from qualcode.cache import TokenCache
 from qualcode.engine.batch import Batch, Journal, Lender, chunk_table
 from qualcode.engine.match import (SegmentMatches, WordMap, match_batch, match_prepared,
                                    matchers_for, prepare_batch)
@@ -108,8 +110,10 @@ or ``None`` when the task failed there (it is run again by the parent)."""
 Message = tuple[int, Item, list[str], Journal | None]
 """A worker's message: a task's index, its item, the words the worker numbered and the
 pieces its chunk table learnt since its last message."""
-AHEAD = 4
-"""How many tokenised batches of a worker may wait for the parent (then it codes whole)."""
+AHEAD = 5
+"""How many of a worker's batches given to tokenise may wait for the parent (the one it
+works on included); past that, the parent is the slower stage, and the worker gets
+batches to code whole."""
 
 
 def _freeze() -> None:
@@ -160,7 +164,13 @@ def _texts(a: int, b: int) -> tuple[list[str], int | None]:
 def _prepare(task: tuple[int, int]) -> Prepared:
     """A batch tokenised, or loaded from the cache (then its ``store`` key is ``None``)."""
     _freeze()
-    return prepare_batch(_job().compiled.spec, _texts(*task)[0], _job().cache_dir)
+    return _tokenise(_job().compiled, _texts(*task)[0], _job().cache_dir)
+
+
+def _tokenise(compiled: CompiledCodebook, texts: list[str], cache_dir: str | None
+              ) -> Prepared:
+    """Texts tokenised, or loaded from the cache (in this process or a worker)."""
+    return prepare_batch(compiled.spec, texts, cache_dir)
 
 
 def _code_prepared(task: tuple[int, int], prepared: Prepared) -> Result:
@@ -182,13 +192,21 @@ def _code_range(a: int, b: int, prepared: Prepared | None = None) -> list[Coding
     """Codings of segments ``[a, b)``, from their texts or from a ``prepared`` batch."""
     job = _job()
     texts, q = _texts(a, b)
+    return _code_texts(job.compiled, texts, q is not None, job.segments[a:b], job.sources,
+                       job.cache_dir, prepared)
+
+
+def _code_texts(compiled: CompiledCodebook, texts: list[str], asked: bool,
+                segments: Sequence[Segment], sources: dict[str, Source],
+                cache_dir: str | None, prepared: Prepared | None = None) -> list[Coding]:
+    """Codings of ``segments``, whose ``texts`` come after the interviewer turn before
+    them when ``asked``."""
     if prepared is None:
-        found = match_batch(job.compiled.spec, texts, job.cache_dir)
+        found = match_batch(compiled.spec, texts, cache_dir)
     else:
-        found = match_prepared(job.compiled.spec, texts, *prepared, job.cache_dir)
-    question = frozenset(h.item for h in found[0].terms) if q is not None else frozenset()
-    return _code_batch(job.compiled, job.segments[a:b], found[1 if q is not None else 0:],
-                       job.sources, question)
+        found = match_prepared(compiled.spec, texts, *prepared, cache_dir)
+    question = frozenset(h.item for h in found[0].terms) if asked else frozenset()
+    return _code_batch(compiled, segments, found[1 if asked else 0:], sources, question)
 
 
 def _pool(jobs: int, job: _Job) -> ProcessPoolExecutor:
@@ -197,47 +215,25 @@ def _pool(jobs: int, job: _Job) -> ProcessPoolExecutor:
 
 
 _TASKS: list[tuple[int, int]] = []
-"""The run's tasks, set before workers are forked (they inherit it)."""
+"""The run's tasks (this process's)."""
 
 
 PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
-CLAIM_WAIT = 2.0
-"""Seconds the parent waits for the counter's lock before it looks for a dead worker."""
-
-
-def _claim(counter: Any, workers: Sequence[Any] = ()) -> int:
-    """The next unclaimed task's index (past the end when all are claimed).
-
-    A claim holds the counter's lock for a moment. If the parent waits longer than
-    ``CLAIM_WAIT`` and a worker has died (killed, say, for memory), that worker died
-    holding it: the parent releases it (a plain lock, not owned). Releasing it under a
-    live worker could at worst give one task to two processes, which both code it the
-    same way.
-    """
-    lock = counter.get_lock()
-    while not lock.acquire(timeout=CLAIM_WAIT):
-        if any(worker.exitcode not in (None, 0) for worker in workers):
-            _release(lock)
-    try:
-        raw = counter.get_obj()  # its own accessors would take the lock again
-        at = raw.value
-        raw.value = at + 1
-    finally:
-        _release(lock)
-    return int(at)
-
-
-def _release(lock: Any) -> None:
-    try:
-        lock.release()
-    except ValueError:  # released already (by the parent, or after it released it)
-        pass
+CLOSE_WAIT = 5.0
+"""Seconds a worker has to end once its pipe is closed, before it is stopped."""
+DEPTH = 3
+"""Tasks given to a worker at a time: the one it works on and the next, already in its
+pipe when it finishes."""
+Task = tuple[int, list[str], bool, "tuple[list[Segment], dict[str, Source]] | None",
+             str | None]
+"""What a worker gets for a task: its index, its texts (after the interviewer turn
+before them when the flag is set), for a task to code whole its segments and the
+sources it has not had yet (``None``: tokenise only), and the cache folder."""
 
 
 def _die_with(parent: int) -> None:
     """Have the kernel kill this worker when ``parent`` ends (Linux): a parent killed
-    for memory or by ``kill -9`` leaves no worker coding, or waiting on the counter's
-    lock, on its own."""
+    for memory or by ``kill -9`` leaves no worker coding on its own."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -247,31 +243,33 @@ def _die_with(parent: int) -> None:
         os._exit(0)
 
 
-def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: int,
-           inbox: Connection | None = None) -> None:
-    """A forked worker: claim the next task, do it, send a ``Message``.
+def _serve(compiled: CompiledCodebook, inbox: Connection, conn: Connection,
+           parent: int, ours: Sequence[Connection] = ()) -> None:
+    """A forked worker: do the tasks the parent sends, send a ``Message`` for each.
 
-    A task is only tokenised: the parent matches and codes it, so each word is met
-    once, by this tokenizer and by the parent's types. But while ``AHEAD`` tokenised
-    tasks of this worker wait for the parent (it codes task ``parent_at`` next), the
-    parent is the slower stage, and a task is coded here whole; so is a task found in
-    the cache, which needs no tokenising. The worker's word ids are its own: each
-    message carries the words this process numbered since the last one.
+    What comes through ``inbox``: ``("run",)`` when a run starts, ``("task", Task)``,
+    and ``("lend", words, journal)``, the pieces the parent's chunk table learnt (see
+    ``batch.Lender``), read as they arrive, before the next task. A task is tokenised
+    and its word ids sent, for the parent to match and code; or, when the parent sends
+    its segments, coded here whole (see ``Workers``). The worker's word ids are its
+    own: each message carries the words this process numbered since the last one, and
+    the pieces its chunk table learnt.
 
     A thread sends the messages, so that the worker goes on while the parent is busy
     and not reading. A task that raises is sent as ``None``: the parent does it
     again itself, so that its exception (a ``QualcodeError`` with its file and field)
-    is raised there as in one process.
-
-    The pieces each process's chunk table learns go to the other (see
-    ``batch.Lender``): with each message to the parent, and from the parent through
-    ``inbox``, read before each task.
+    is raised there as in one process. The worker ends when the parent closes
+    ``inbox``; it closes at once its copies of the parent's ends of the pipes
+    (``ours``), so that closing them there is seen here, and by other workers.
     """
+    for end in ours:
+        end.close()
     _die_with(parent)
+    gc.freeze()  # what the parent left stays out of the collector's reach (and pages)
     out: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
     sender = threading.Thread(target=_send, args=(out, conn))
     sender.start()
-    pipe = matchers_for(_job().compiled.spec).pipe
+    pipe = matchers_for(compiled.spec).pipe
     words = pipe.words
     sent = len(words)
     table = chunk_table(pipe) if pipe.piecewise else None
@@ -279,81 +277,225 @@ def _serve(total: int, counter: Any, parent_at: Any, conn: Connection, parent: i
     if table is not None:
         table.journal = ([], [], [])
         table.lenders = [lender]
-    waiting: collections.deque[int] = collections.deque()  # sent tokens not yet coded
+    sources: dict[str, Source] = {}
+    tasks: collections.deque[Task] = collections.deque()
     try:
-        while (at := _claim(counter)) < total:
-            inbox = _read_inbox(inbox, lender)
-            while waiting and waiting[0] < parent_at.value:
-                waiting.popleft()
+        while True:
+            if not tasks or inbox.poll():  # take in what has come first
+                try:
+                    message = inbox.recv()
+                except (EOFError, OSError):  # the parent has closed the pool (or gone)
+                    return
+                if message[0] == "task":
+                    tasks.append(message[1])
+                elif message[0] == "lend":
+                    lender.words.extend(message[1])
+                    lender.add(message[2])
+                else:  # a new run: its sources come with its tasks
+                    sources.clear()
+                continue
+            at, texts, asked, whole, cache_dir = tasks.popleft()
             item: Item
             try:
-                if len(waiting) >= AHEAD:
-                    item = ("coded", _run(_TASKS[at]))
-                elif not _tokenised(prepared := _prepare(_TASKS[at])):
-                    item = ("coded", _code_prepared(_TASKS[at], prepared))
-                else:
+                if whole is not None:
+                    sources.update(whole[1])
+                    item = ("coded", (_code_texts(compiled, texts, asked, whole[0],
+                                                  sources, cache_dir), []))
+                elif _tokenised(prepared := _tokenise(compiled, texts, cache_dir)):
                     item = ("prepared", (prepared[0].portable(), prepared[1]))
-                    waiting.append(at)
+                else:  # stored meanwhile: the parent codes it from the cache
+                    item = None
             except Exception:  # done again by the parent, which raises it
                 item = None
             out.put((at, item, words[sent:], table.take_journal() if table else None))
             sent = len(words)
+            gc.freeze()  # what this task left (word types, strings): see _freeze
     except KeyboardInterrupt:  # the parent stops the run; no traceback from here
         return
     finally:
         out.put(None)
         sender.join()
         conn.close()
-        if inbox is not None:
-            inbox.close()
-
-
-def _read_inbox(inbox: Connection | None, lender: Lender) -> Connection | None:
-    """Add the parent's words and pieces that have arrived to ``lender``; the inbox,
-    or ``None`` once the parent has closed it."""
-    if inbox is None:
-        return None
-    try:
-        while inbox.poll():
-            words, journal = inbox.recv()
-            lender.words.extend(words)
-            lender.add(journal)
-    except (EOFError, OSError):  # the parent has finished (or gone)
         inbox.close()
-        return None
-    return inbox
 
 
 def _send(out: queue.SimpleQueue[Any], conn: Connection) -> None:
     while (message := out.get()) is not None:
         try:
             conn.send(message)
-        except OSError:  # the parent has gone
+        except OSError:  # the other end has gone
             return
 
 
-def _drain(conns: dict[Connection, tuple[WordMap, Lender]], done: dict[int, Item],
+class _Worker:
+    """This process's end of one worker: its pipes, the words and pieces it has sent,
+    and the tasks it has."""
+
+    def __init__(self, process: Any, reader: Connection, writer: Connection,
+                 known: list[str]):
+        self.process = process
+        self.reader = reader
+        self.out = _Broadcast(writer)
+        self.wordmap = WordMap(list(known))
+        self.lender = Lender(self.wordmap.words)
+        self.busy: set[int] = set()  # tasks sent, their results not yet here
+        self.pending: set[int] = set()  # tasks sent to tokenise, not yet coded here
+        self.sources: set[str] = set()  # sources sent in this run
+
+    def give(self, at: int, whole: bool, texts: list[str], asked: bool) -> None:
+        job = _job()
+        a, b = _TASKS[at]
+        task: Task = (at, texts, asked, None, job.cache_dir)
+        if whole:
+            segments = list(job.segments[a:b])
+            new = {s.source_id for s in segments} - self.sources
+            self.sources |= new
+            task = (at, texts, asked, (segments, {i: _bare(job.sources[i]) for i in new}),
+                    job.cache_dir)
+        else:
+            self.pending.add(at)
+        self.out.put(("task", task))
+        self.busy.add(at)
+
+
+def _bare(source: Source) -> Source:
+    """A source as coding reads it: its metadata, without its text and turns."""
+    return dataclasses.replace(source, text="", turns=())
+
+
+class Workers:
+    """``jobs - 1`` worker processes forked for one codebook, to code with this one.
+
+    Start them before the corpus is read, as ``qualcode code`` and ``qualcode run``
+    do. A worker forked later shares the segments' memory pages with this process,
+    and every page that either process then writes is copied at a page fault: CPython
+    writes an object's reference count whenever it reads it, and coding reads every
+    segment. That cost about 0.05 s of each process's time on a million words. A
+    worker forked early shares only the pipeline and the matchers, which are built
+    here first, and gets each task's texts through its pipe (and, for a task to code
+    whole, its segments).
+
+    ``code_segments(..., workers=w)`` uses them; without, it starts its own for the
+    run. A ``Workers`` serves one run at a time, and any number of runs in turn;
+    ``close`` (or leaving a ``with`` block) ends them. Where processes cannot be
+    forked, none is started and ``code_segments`` uses a process pool.
+    """
+
+    def __init__(self, codebook: Codebook | CompiledCodebook, jobs: int,
+                 model: str | None = None):
+        self.jobs = jobs if jobs > 0 else os.cpu_count() or 1
+        self.model = model
+        self.compiled = (codebook if isinstance(codebook, CompiledCodebook)
+                         else compile_for(codebook, model))
+        self.workers: list[_Worker] = []
+        self.forks = "fork" in multiprocessing.get_all_start_methods()
+        if self.jobs < 2 or not self.forks:
+            return
+        self.pipe = matchers_for(self.compiled.spec).pipe  # built once, inherited
+        self.table = chunk_table(self.pipe) if self.pipe.piecewise else None  # (it
+        known = list(self.pipe.words)  # numbers a word) before the words are copied
+        self.sent = len(known)  # this process's words the workers have
+        ctx = multiprocessing.get_context("fork")
+        thaw = gc.get_freeze_count() == 0
+        gc.freeze()  # so that this process's collector does not write on shared pages
+        try:
+            ends: list[tuple[Any, Connection, Connection]] = []
+            for _ in range(self.jobs - 1):
+                reader, conn = ctx.Pipe(duplex=False)
+                inbox, writer = ctx.Pipe(duplex=False)
+                ours = [end for _, *pair in ends for end in pair] + [reader, writer]
+                process = ctx.Process(target=_serve, daemon=True, args=(
+                    self.compiled, inbox, conn, os.getpid(), ours))
+                process.start()
+                conn.close()  # the worker's copy is the only one: its end is our EOF
+                inbox.close()
+                ends.append((process, reader, writer))
+            # the threads that write to the workers start once all are forked
+            self.workers = [_Worker(*end, known) for end in ends]
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            if thaw:
+                gc.unfreeze()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def live(self) -> list[_Worker]:
+        return [w for w in self.workers if not w.reader.closed]
+
+    def cached(self, texts: list[str]) -> bool:
+        """Whether the cache holds these texts' tokens (a worker then codes them whole)."""
+        folder = _job().cache_dir
+        if not folder:
+            return False
+        signature = self.pipe.signature
+        return TokenCache(folder).has(signature, TokenCache.key(signature, texts))
+
+    def lend(self) -> None:
+        """Send the workers the pieces this process's table learnt since the last time."""
+        journal = self.table.take_journal() if self.table is not None else None
+        if journal and journal[0]:
+            message = ("lend", self.pipe.words[self.sent:], journal)
+            self.sent = len(self.pipe.words)
+            for worker in self.live():
+                worker.out.put(message)
+
+    def drop(self, worker: _Worker) -> None:
+        """Stop using a worker that ended or that holds tasks of a run that stopped."""
+        if not worker.reader.closed:
+            worker.reader.close()
+        worker.busy.clear()
+        worker.pending.clear()
+        if worker.process.is_alive():
+            worker.process.terminate()
+
+    def close(self) -> None:
+        """End the workers: each ends when its pipe closes (or is stopped)."""
+        for worker in self.workers:
+            worker.out.close()
+        for worker in self.workers:
+            worker.out.thread.join(timeout=CLOSE_WAIT)  # sends what was queued
+            if worker.out.thread.is_alive():  # a worker no longer reading its pipe
+                worker.process.terminate()
+            worker.out.join()  # and closes the pipe: the worker's end of input
+            worker.process.join(timeout=CLOSE_WAIT)
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join()
+            if not worker.reader.closed:
+                worker.reader.close()
+        self.workers = []
+
+
+def _drain(conns: dict[Connection, _Worker], done: dict[int, Item],
            timeout: float | None) -> None:
     """Move the items that have arrived into ``done``, waiting up to ``timeout``
     seconds (``None``: until one arrives or a worker ends). Each worker's new words
     extend its ``WordMap``, and the pieces it learnt its ``Lender``. A worker that has
-    ended, normally or not, is dropped."""
+    ended, normally or not, is dropped: its tasks are done here."""
     while conns:
         ready = wait(list(conns), timeout)
         if not ready:
             return
         for conn in cast(list[Connection], ready):
+            worker = conns[conn]
             try:
                 at, item, words, journal = conn.recv()
             except (EOFError, OSError):  # finished, or died (even in mid-message)
-                conn.close()
                 del conns[conn]
+                conn.close()
+                worker.busy.clear()
             else:
-                wordmap, lender = conns[conn]
-                wordmap.words.extend(words)
-                lender.add(journal)
+                worker.wordmap.words.extend(words)
+                worker.lender.add(journal)
                 if item is not None and item[0] == "prepared":
-                    item[1][0].wordmap = wordmap
+                    item[1][0].wordmap = worker.wordmap
+                worker.busy.discard(at)
                 done[at] = item
         timeout = 0
 
@@ -370,7 +512,7 @@ def _finish(at: int, item: Item) -> Result:
 
 
 def _take(at: int) -> Item:
-    """Task ``at``, claimed by this process: tokenised, to be coded in turn; or, found
+    """Task ``at``, taken by this process: tokenised, to be coded in turn; or, found
     in the cache, coded now (there is no tokenising to share); ``None`` if tokenising
     failed (``_finish`` does it again source by source)."""
     try:
@@ -384,91 +526,75 @@ def _take(at: int) -> Item:
     return "coded", _code_prepared(_TASKS[at], prepared)
 
 
-def _forked(tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
-    """Results in task order from this process and ``jobs - 1`` forked workers.
+def _give(conns: dict[Connection, _Worker], workers: Workers, free: int) -> int:
+    """Give each worker tasks from ``free`` on, up to ``DEPTH`` each; the next free
+    task. A task goes to be coded whole when the cache holds it (there is no
+    tokenising to share) or when ``AHEAD`` of the worker's tokenised tasks wait for
+    this process (then this process is the slower stage)."""
+    for worker in conns.values():
+        while len(worker.busy) < DEPTH and free < len(_TASKS):
+            texts, q = _texts(*_TASKS[free])
+            whole = len(worker.pending) >= AHEAD or workers.cached(texts)
+            worker.give(free, whole, texts, q is not None)
+            free += 1
+    return free
 
-    The work is split by stage: workers claim tasks in order from a shared counter
-    and tokenise them; this process matches and codes every task in order. Each word
-    is then met once by a tokenizer and once by the matcher's types, where splitting
-    whole batches made both processes meet most words (a third of a one-process run
-    was done twice). The stages balance themselves: while the next task is still with
-    a worker, this process claims the next free one and tokenises it (``_take``);
-    while tokenised tasks pile up, workers code theirs whole (see ``_serve``). Tasks
-    found in the cache are coded whole by whoever claims them. Each worker sends
-    through its own pipe; when the pipe ends (the worker finished or died), a task
-    whose result did not arrive is done here.
+
+def _forked(tasks: list[tuple[int, int]], workers: Workers) -> Iterator[Result]:
+    """Results in task order from this process and its forked ``workers``.
+
+    The work is split by stage: this process gives the workers tasks in order, they
+    tokenise them, and it matches and codes every task in order. Each word is then met
+    once by a tokenizer and once by the matcher's types, where splitting whole batches
+    made both processes meet most words (a third of a one-process run was done twice).
+    The stages balance themselves: while the next task is still with a worker, this
+    process takes the next free one and tokenises it (``_take``); while tokenised tasks
+    pile up, workers get tasks to code whole (see ``_give``), as they do tasks found
+    in the cache. Each worker sends through its own pipe; when the pipe ends (the
+    worker finished or died), a task whose result did not arrive is done here.
 
     The pieces of text a process tokenises for the first time go to the others (see
     ``batch.Lender``), so that a piece is rarely tokenised by spaCy in two processes:
-    each worker's with its messages, this process's through a second pipe per
-    worker, written by a thread (``_Broadcast``) so that a full pipe never holds up
-    the coding here.
+    each worker's with its messages, this process's after each task it tokenises
+    (``Workers.lend``), through the pipe that carries the tasks.
     """
     global _TASKS
-    ctx = multiprocessing.get_context("fork")
-    counter = ctx.Value("q", 0, lock=ctx.Lock())  # a lock the parent can release
-    parent_at = ctx.RawValue("q", 0)  # the task this process codes next
     _TASKS = tasks
-    pipe = matchers_for(_job().compiled.spec).pipe
-    table = chunk_table(pipe) if pipe.piecewise else None  # (it numbers a word)
-    known = list(pipe.words)  # numbered before forking
-    conns: dict[Connection, tuple[WordMap, Lender]] = {}  # workers still running
-    workers = []
-    senders = []
+    live = workers.live()
+    conns = {w.reader: w for w in live}
+    table = workers.table
+    for worker in live:
+        worker.sources.clear()
+        worker.out.put(("run",))
+    if table is not None and live:
+        table.journal = ([], [], [])
+        table.lenders = [w.lender for w in live]
+    done: dict[int, Item] = {}
+    nxt = free = 0
     try:
-        for _ in range(jobs - 1):
-            reader, writer = ctx.Pipe(duplex=False)
-            inbox, to_worker = ctx.Pipe(duplex=False)
-            worker = ctx.Process(target=_serve, args=(len(tasks), counter, parent_at,
-                                                      writer, os.getpid(), inbox),
-                                 daemon=True)
-            wordmap = WordMap(list(known))
-            conns[reader] = (wordmap, Lender(wordmap.words))
-            workers.append(worker)
-            worker.start()
-            writer.close()  # the worker's copy is the only one: its end is our EOF
-            inbox.close()
-            if table is not None:
-                table.lenders.append(conns[reader][1])
-                senders.append(_Broadcast(to_worker))
-            else:
-                to_worker.close()
-        if table is not None and senders:
-            table.journal = ([], [], [])
-        sent = len(known)
-        done: dict[int, Item] = {}
-        nxt = 0
         while nxt < len(tasks):
-            parent_at.value = nxt
             _drain(conns, done, 0)
-            if nxt in done or not conns:  # not sent by a worker that ended: done here
+            free = _give(conns, workers, free)
+            if nxt in done or not any(nxt in w.busy for w in conns.values()):
+                free = max(free, nxt + 1)  # (no worker was left to give it to)
+                for worker in conns.values():
+                    worker.pending.discard(nxt)
                 yield _finish(nxt, done.pop(nxt, None))
                 nxt += 1
-            elif (at := _claim(counter, workers)) < len(tasks):
-                done[at] = _take(at)  # the next, or a later one while a worker has it
-                journal = table.take_journal() if table is not None else None
-                if journal and journal[0] and senders:  # the pieces it learnt, to them
-                    message = (pipe.words[sent:], journal)
-                    sent = len(pipe.words)
-                    for sender in senders:
-                        sender.put(message)
+            elif free < len(tasks):
+                done[free] = _take(free)  # a later one, while a worker has the next
+                free += 1
+                workers.lend()
             else:
                 _drain(conns, done, None)
     finally:
         if table is not None:
             table.lenders = []
             table.journal = None
-        for sender in senders:
-            sender.close()
-        for conn in conns:
-            conn.close()
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
-            if worker.pid is not None:
-                worker.join()
-        for sender in senders:
-            sender.join()
+        for worker in live:
+            if worker.busy or worker.reader.closed:  # stopped early: its results
+                workers.drop(worker)  # would reach the next run
+            worker.pending.clear()
         _TASKS = []
 
 
@@ -493,19 +619,20 @@ class _Broadcast:
         self.conn.close()
 
 
-def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Result]:
+def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int,
+            workers: Workers | None = None) -> Iterator[Result]:
     """Codings for each batch, in order, from this process alone or with workers.
 
-    With ``jobs`` > 1 this process forks ``jobs - 1`` workers and codes batches too.
-    The objects that exist before coding (segments, sources, spaCy's vocabulary) are
-    moved out of the garbage collector's reach while it runs (``gc.freeze``):
-    otherwise each full collection walks them all again, which cost a tenth of a
-    one-process run, and in forked workers it would also copy the pages they sit on.
-    What each batch leaves (new word types) is frozen in turn before the next.
+    With ``jobs`` > 1 this process codes batches with ``workers`` (forked now when
+    none are given, and ended after the run). The objects that exist before coding
+    (segments, sources, spaCy's vocabulary) are moved out of the garbage collector's
+    reach while it runs (``gc.freeze``): otherwise each full collection walks them
+    all again, which cost a tenth of a one-process run. What each batch leaves (new
+    word types) is frozen in turn before the next.
     """
     parallel = jobs > 1 and len(tasks) > 1
-    if parallel:
-        matchers_for(job.compiled.spec)  # built once here; forked workers inherit it
+    own = Workers(job.compiled, jobs) if parallel and workers is None else None
+    workers = workers or own
     global _FREEZING
     frozen = gc.get_freeze_count() == 0
     if frozen:
@@ -513,10 +640,10 @@ def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Resu
         _FREEZING = True
     try:
         _worker_init(job)
-        if not parallel:
+        if not parallel or workers is None:
             yield from map(_run, tasks)
-        elif "fork" in multiprocessing.get_all_start_methods():
-            yield from _forked(tasks, min(jobs, len(tasks)))
+        elif workers.forks:
+            yield from _forked(tasks, workers)
         else:
             with _pool(min(jobs, len(tasks)), job) as pool:
                 yield from pool.map(_run, tasks, chunksize=1)
@@ -524,27 +651,37 @@ def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int) -> Iterator[Resu
         if frozen:
             _FREEZING = False
             gc.unfreeze()
+        if own is not None:
+            own.close()
 
 
 def code_segments(segments: Sequence[Segment], sources: Sequence[Source],
                   codebook: Codebook, *, model: str | None = None,
                   progress: Progress | None = None, jobs: int = 1,
                   cache: str | Path | None = None,
-                  report: Report | None = None) -> list[Coding]:
+                  report: Report | None = None,
+                  workers: Workers | None = None) -> list[Coding]:
     """Apply ``codebook`` to ``segments``; one Coding per (segment, code), stable order.
 
     Args:
         jobs: worker processes for tokenising, matching and coding (0: one per CPU).
         cache: a folder for tokenised batches (``None``: no cache).
         report: where a source that fails is reported; its segments get no codings.
+        workers: processes started for this codebook before the segments were read
+            (see ``Workers``); they set ``jobs``.
     """
-    compiled = compile_for(codebook, model)
-    jobs = jobs if jobs > 0 else os.cpu_count() or 1
+    if workers is not None:
+        if workers.compiled.codebook is not codebook or workers.model != model:
+            raise ValueError("these workers were started for another codebook or model")
+        compiled, jobs = workers.compiled, workers.jobs
+    else:
+        compiled = compile_for(codebook, model)
+        jobs = jobs if jobs > 0 else os.cpu_count() or 1
     tasks = batches(segments)
     by_id = {s.id: s for s in sources}
     job = _Job(compiled, segments, by_id, str(cache) if cache else None)
     out: list[Coding] = []
-    for (a, b), (codings, failed) in zip(tasks, run_all(job, tasks, jobs)):
+    for (a, b), (codings, failed) in zip(tasks, run_all(job, tasks, jobs, workers)):
         for at, error in failed:
             seg = segments[at]
             problem = Problem(f"could not be coded: {error}",

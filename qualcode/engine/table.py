@@ -13,7 +13,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from qualcode.engine.code import Progress, code_segments
+from qualcode.engine.code import Progress, Workers, code_segments
 from qualcode.errors import Report, UsageError
 from qualcode.model import Codebook, Coding, Segment, Source
 
@@ -105,10 +105,11 @@ def code_files(paths: Sequence[str | Path], codebook_path: str | Path, *,
         codebook = replace(codebook, language=language)
     report = Report()
     specs = [_Spec(str(Path(p).resolve())) for p in paths]
-    sources = load_sources(Path.cwd(), specs, Path(informants) if informants else None,
-                           report)
-    segments = segment_sources(sources, {"*": unit} if unit else {})
-    codings = code_segments(segments, sources, codebook, progress=progress, jobs=jobs,
-                            cache=cache, report=report)
+    with Workers(codebook, jobs) as workers:  # forked before the sources are read
+        sources = load_sources(Path.cwd(), specs, Path(informants) if informants else None,
+                               report)
+        segments = segment_sources(sources, {"*": unit} if unit else {})
+        codings = code_segments(segments, sources, codebook, progress=progress,
+                                cache=cache, report=report, workers=workers)
     return CodeResult(coded_frame(segments, sources, codings, codebook), len(sources),
                       len(segments), report)
