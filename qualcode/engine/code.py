@@ -2,13 +2,14 @@
 
 Segments are cut into batches of consecutive segments (about ``BATCH_CHARS``
 characters each, so the cut never depends on ``jobs``). Each batch is tokenised or read
-from the cache, then matched and coded. With more than one job, this process forks the
-other workers (with the pipeline, the compiled codebook and the segments already
-loaded): they tokenise batches and send word ids, this process matches and codes them
-in order (see ``_forked``); a task is a range of segment indices.
-Structural rules read the interviewer turn before a segment: a batch that starts inside
-a source also matches that source's last interviewer turn before it. A batch that
-fails is retried source by source, so that only the failing source goes uncoded.
+from the cache, then matched and coded. With more than one job, worker processes
+(``Workers``, forked with the pipeline and the compiled codebook, best before the
+corpus is read) get batches' texts from this process, tokenise them and send word ids;
+this process matches and codes them in order (see ``_forked``); a task is a range of
+segment indices. Structural rules read the interviewer turn before a segment: a batch
+that starts inside a source also matches that source's last interviewer turn before it.
+A batch that fails is retried source by source, so that only the failing source goes
+uncoded.
 """
 
 from __future__ import annotations
