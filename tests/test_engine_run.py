@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -398,6 +399,47 @@ def test_code_command_writes_the_table(repo_root, tmp_path, monkeypatch):
     cleared = CliRunner().invoke(main, ["cache", "clear", "--user"])
     assert "removed 1 entries" in cleared.output
     assert not (tmp_path / "xdg" / "qualcode").exists()
+
+
+@pytest.mark.parametrize("command", ["code", "run"])
+def test_workers_are_forked_before_the_sources_are_read(repo_root, tmp_path, monkeypatch,
+                                                       command):
+    """With --jobs 2 (``jobs: 2`` in a project) the worker exists when the sources are
+    read, so that it does not share the corpus's memory pages; the codings are those of
+    one job."""
+    import qualcode.ingest.corpus as corpus
+    import qualcode.run as run_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)  # several batches to share
+    real, seen = corpus.load_sources, []
+
+    def loads(*args, **kwargs):
+        seen.append(len(multiprocessing.active_children()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(corpus, "load_sources", loads)
+    monkeypatch.setattr(run_module, "load_sources", loads)
+    outputs = []
+    for jobs in ("1", "2"):
+        if command == "code":
+            out = tmp_path / f"coded{jobs}.csv"
+            args = ["code", str(repo_root / "transcripts" / "interviews"), "--codebook",
+                    str(repo_root / "codebooks" / "pembinaan-pengawasan-ks.yaml"), "-o",
+                    str(out), "--no-cache", "--jobs", jobs]
+        else:
+            project = tmp_path / f"project{jobs}"
+            shutil.copytree(repo_root / "examples" / "english", project)
+            with open(project / "qualcode.yaml", "a", encoding="utf-8") as file:
+                file.write(f"\njobs: {jobs}\ncache: false\n")
+            out = project / "out" / "coded_segments.csv"
+            args = ["run", str(project)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert seen == [0, 1]  # no worker for one job; one, already forked, for two
+    assert outputs[0] == outputs[1]
+    assert not multiprocessing.active_children()
 
 
 def test_code_command_refuses_a_bad_codebook(tmp_path, repo_root):
