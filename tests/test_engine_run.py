@@ -281,17 +281,19 @@ def test_a_killed_parent_leaves_no_worker_behind(repo_root):
     assert _gone(worker), "the worker went on coding without its parent"
 
 
-def test_an_error_in_a_worker_is_raised_as_in_one_process(demo_inputs, monkeypatch):
+@pytest.mark.parametrize("way", ["tokens", "whole"])
+def test_an_error_in_a_worker_is_raised_as_in_one_process(demo_inputs, monkeypatch, way):
     segments, sources, codebook = demo_inputs
     monkeypatch.setattr(engine_code, "BATCH_CHARS", 1500)
-    real = engine_code._code_range
+    monkeypatch.setattr(engine_code, "AHEAD", 0 if way == "whole" else 10**6)
+    real, middle = engine_code._code_texts, segments[len(segments) // 2].id
 
-    def refuses(a, b, prepared=None):
-        if a <= len(segments) // 2 < b:
+    def refuses(compiled, texts, asked, segs, *args):  # where the batch is coded: in a
+        if any(s.id == middle for s in segs):  # worker (whole) or in the parent
             raise QualcodeError("cannot read the cache entry", file="cache/x.tok")
-        return real(a, b, prepared)
+        return real(compiled, texts, asked, segs, *args)
 
-    monkeypatch.setattr(engine_code, "_code_range", refuses)
+    monkeypatch.setattr(engine_code, "_code_texts", refuses)
     with pytest.raises(QualcodeError, match="cannot read the cache entry") as raised:
         code_segments(segments, sources, codebook, jobs=2)
     assert raised.value.problem.file == "cache/x.tok"
