@@ -126,3 +126,25 @@ def test_english_example_runs_with_english_labels(tmp_path, repo_root):
     matched = {corpus.source(corpus.segment(c.segment_id).source_id).text[h.start:h.end].lower()
                for c in corpus.codings if c.code_id == "ADOPT-REPORT" for h in c.hits}
     assert len({m for m in matched if m.startswith("report")}) >= 2, matched
+
+
+def test_outputs_are_readable_as_files_open_makes_them(demo_run, tmp_path):
+    """Outputs are written to a temporary file and moved into place; they get the mode
+    of a file made with open() under the umask (not the owner-only mode of a temporary
+    file), and a replaced file keeps its own."""
+    import os
+    import stat
+
+    from qualcode.export.files import write_text
+
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("report.docx", "coded_segments.csv", "matrices.xlsx", "run.log"):
+        assert stat.S_IMODE((demo_run.project.output_dir / name).stat().st_mode) == \
+            0o666 & ~mask, name
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old", encoding="utf-8")
+    kept.chmod(0o640)
+    write_text(kept, "new")
+    assert kept.read_text(encoding="utf-8") == "new"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
