@@ -224,8 +224,9 @@ PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 CLOSE_WAIT = 5.0
 """Seconds a worker has to end once its pipe is closed, before it is stopped."""
 DEPTH = 3
-"""Tasks given to a worker at a time: the one it works on and the next, already in its
-pipe when it finishes."""
+"""Tasks given to a worker at a time: the one it works on, and the next ones already in
+its pipe when it finishes (this process gives more only between its own steps, which
+take 20–40 ms on batches of ``BATCH_CHARS``)."""
 Task = tuple[int, list[str], bool, "tuple[list[Segment], dict[str, Source]] | None",
              str | None]
 """What a worker gets for a task: its index, its texts (after the interviewer turn
