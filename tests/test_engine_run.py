@@ -444,6 +444,18 @@ def test_workers_are_forked_before_the_sources_are_read(repo_root, tmp_path, mon
     assert not multiprocessing.active_children()
 
 
+def test_code_command_names_a_missing_path(tmp_path, repo_root):
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(main, ["code", str(tmp_path / "missing"), "--codebook",
+                                       str(repo_root / "codebooks" /
+                                           "pembinaan-pengawasan-ks.yaml"),
+                                       "-o", str(out), "--no-cache", "--jobs", "2"])
+    assert result.exit_code == 1
+    assert "no sources found at" in result.output and "missing" in result.output
+    assert "command line" in result.output and "qualcode.yaml" not in result.output
+    assert not out.exists() and not multiprocessing.active_children()
+
+
 def test_code_command_refuses_a_bad_codebook(tmp_path, repo_root):
     bad = tmp_path / "bad.yaml"
     bad.write_text("codebook: x\ncodes:\n  - id: A\n    label: A\n    rules:\n"

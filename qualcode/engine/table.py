@@ -38,6 +38,7 @@ class _Spec:
     path: str
     technique: str = ""
     line: int | None = None
+    hint: str = "give an existing file or folder of transcripts on the command line"
 
 
 def coded_frame(segments: Sequence[Segment], sources: Sequence[Source],

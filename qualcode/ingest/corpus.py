@@ -173,7 +173,8 @@ def _find(root: Path, specs: Iterable, informants: Path | None,
         if not found or not found[0].exists():
             raise ProjectError(f"no sources found at '{spec.path}'", path="sources",
                                line=getattr(spec, "line", None),
-                               hint="put transcripts there or fix the path in qualcode.yaml")
+                               hint=getattr(spec, "hint", None) or
+                               "put transcripts there or fix the path in qualcode.yaml")
         # Files of an unknown type are kept: reading them reports them, not a silent skip.
         files.extend(_Found(p, spec, _match_row(p, rows, base)) for p in found)
     return files
