@@ -7,7 +7,6 @@ import gc
 import multiprocessing
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
