@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -296,6 +297,40 @@ def test_an_error_in_a_worker_is_raised_as_in_one_process(demo_inputs, monkeypat
     with pytest.raises(QualcodeError, match="cannot read the cache entry") as raised:
         code_segments(segments, sources, codebook, jobs=2)
     assert raised.value.problem.file == "cache/x.tok"
+    assert not multiprocessing.active_children()
+
+
+def test_an_idle_worker_polls_then_blocks(repo_root, monkeypatch):
+    """``_idle`` returns as soon as a message (or the end of the pipe) is there, and
+    after its spin when none comes; a worker left idle longer uses no CPU."""
+    inbox, writer = multiprocessing.Pipe(duplex=False)
+    t0 = time.monotonic()
+    engine_code._idle(inbox, spin=0.2)
+    assert time.monotonic() - t0 >= 0.2  # nothing came: it gave up after its spin
+    writer.send(("run",))
+    t0 = time.monotonic()
+    engine_code._idle(inbox, spin=30)
+    assert time.monotonic() - t0 < 5 and inbox.recv() == ("run",)
+    writer.close()
+    t0 = time.monotonic()
+    engine_code._idle(inbox, spin=30)  # the parent closed its end
+    assert time.monotonic() - t0 < 5
+    inbox.close()
+
+    def cpu_ticks(pid: int) -> int:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    if not os.path.exists("/proc/self/stat"):
+        return
+    monkeypatch.setattr(engine_code, "SPIN_WAIT", 0.3)  # (inherited by the fork)
+    codebook = load_codebook(repo_root / "codebooks" / "interview-starter-en.yaml")
+    with engine_code.Workers(codebook, 2) as workers:
+        pid = workers.workers[0].process.pid
+        time.sleep(1.0)
+        before = cpu_ticks(pid)
+        time.sleep(1.0)
+        assert cpu_ticks(pid) - before <= 5  # blocked: at most a few clock ticks
     assert not multiprocessing.active_children()
 
 

@@ -227,6 +227,9 @@ DEPTH = 3
 """Tasks given to a worker at a time: the one it works on, and the next ones already in
 its pipe when it finishes (this process gives more only between its own steps, which
 take 20–40 ms on batches of ``BATCH_CHARS``)."""
+SPIN_WAIT = 3.0
+"""Seconds an idle worker polls its pipe before it blocks (see ``_idle``): long enough
+to cover reading a corpus of a few million words."""
 Task = tuple[int, list[str], bool, "tuple[list[Segment], dict[str, Source]] | None",
              str | None]
 """What a worker gets for a task: its index, its texts (after the interviewer turn
@@ -285,6 +288,8 @@ def _serve(compiled: CompiledCodebook, inbox: Connection, conn: Connection,
     try:
         while True:
             if not tasks or inbox.poll():  # take in what has come first
+                if not tasks:
+                    _idle(inbox)
                 try:
                     message = inbox.recv()
                 except (EOFError, OSError):  # the parent has closed the pool (or gone)
@@ -320,6 +325,21 @@ def _serve(compiled: CompiledCodebook, inbox: Connection, conn: Connection,
         sender.join()
         conn.close()
         inbox.close()
+
+
+def _idle(inbox: Connection, spin: float | None = None) -> None:
+    """Wait for the next message on ``inbox``: poll it for up to ``spin`` seconds
+    (``SPIN_WAIT``), then leave the wait to ``recv``.
+
+    A worker that blocks gives its CPU back, and on this kind of machine (a virtual
+    one) a CPU left idle for a while runs the next work more slowly: polling keeps it
+    busy while the parent reads the corpus or finishes its step. Past ``spin`` the
+    worker blocks, so that one left waiting (between runs) costs nothing.
+    """
+    end = time.monotonic() + (SPIN_WAIT if spin is None else spin)
+    while not inbox.poll():
+        if time.monotonic() > end:
+            return
 
 
 def _send(out: queue.SimpleQueue[Any], conn: Connection) -> None:
