@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -332,6 +333,42 @@ def test_an_idle_worker_polls_then_blocks(repo_root, monkeypatch):
         time.sleep(1.0)
         assert cpu_ticks(pid) - before <= 5  # blocked: at most a few clock ticks
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("room", ["known", "unknown"])
+def test_an_outbox_never_waits_and_keeps_the_order(monkeypatch, room):
+    """Messages are written at once while the pipe has room; once it has not, they go
+    to the outbox's thread, and so do those after them until it has written them: the
+    sender never waits for a reader that is not reading (two processes each writing to
+    the other would wait forever), and the reader gets every message in order."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    outbox = engine_code._Outbox(writer)
+    if room == "unknown":  # (not Linux): every message goes through the thread
+        outbox.capacity = 0
+    elif outbox.capacity == 0:
+        pytest.skip("the room left in a pipe cannot be read here")
+    big = "x" * 300_000  # three fit in a widened pipe, not four
+    messages = [("small", n) if n % 3 else ("big", n, big) for n in range(12)]
+
+    def send() -> None:
+        for message in messages:
+            outbox.put(message)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    sender.join(timeout=20)
+    assert not sender.is_alive()  # nothing read yet, and no put waited
+    if room == "known":
+        assert 0 < outbox.handed < len(messages)  # the first went at once, not all
+    else:
+        assert outbox.handed == len(messages)
+    assert [reader.recv() for _ in messages] == messages
+    outbox.close()
+    outbox.join()
+    assert outbox.written == outbox.handed
+    with pytest.raises(EOFError):
+        reader.recv()
+    reader.close()
 
 
 def test_stopping_early_stops_the_workers(demo_inputs, monkeypatch):

@@ -14,6 +14,7 @@ uncoded.
 
 from __future__ import annotations
 
+import array
 import collections
 import ctypes
 import dataclasses
@@ -24,8 +25,14 @@ import queue
 import signal
 import threading
 import time
+try:  # (Linux and other Unix)
+    import fcntl
+    import termios
+except ImportError:  # pragma: no cover - Windows: every message goes through a thread
+    fcntl = None  # type: ignore[assignment]
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple, Sequence, cast
 
@@ -228,6 +235,13 @@ DEPTH = 3
 its pipe when it finishes (this process gives more only between its own steps, which
 take 20–40 ms on batches of ``BATCH_CHARS``)."""
 SPIN_WAIT = 3.0
+PIPE_BYTES = 1 << 20
+"""The size asked for each pipe to and from a worker (Linux's default limit for a user
+without privileges): three tasks of ``BATCH_CHARS`` and their results fit, so that
+messages are written at once (see ``_Outbox``)."""
+PIPE_SLACK = 2 * 4096 + 16
+"""Bytes of a pipe's room not counted on: the pipe holds whole pages, two of which may
+be partly used, and a message has a header."""
 """Seconds an idle worker polls its pipe before it blocks (see ``_idle``): long enough
 to cover reading a corpus of a few million words."""
 Task = tuple[int, list[str], bool, "tuple[list[Segment], dict[str, Source]] | None",
@@ -261,8 +275,8 @@ def _serve(compiled: CompiledCodebook, inbox: Connection, conn: Connection,
     own: each message carries the words this process numbered since the last one, and
     the pieces its chunk table learnt.
 
-    A thread sends the messages, so that the worker goes on while the parent is busy
-    and not reading. A task that raises is sent as ``None``: the parent does it
+    Messages go through an ``_Outbox``, so that the worker goes on while the parent is
+    busy and not reading. A task that raises is sent as ``None``: the parent does it
     again itself, so that its exception (a ``QualcodeError`` with its file and field)
     is raised there as in one process. The worker ends when the parent closes
     ``inbox``; it closes at once its copies of the parent's ends of the pipes
@@ -272,9 +286,7 @@ def _serve(compiled: CompiledCodebook, inbox: Connection, conn: Connection,
         end.close()
     _die_with(parent)
     gc.freeze()  # what the parent left stays out of the collector's reach (and pages)
-    out: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
-    sender = threading.Thread(target=_send, args=(out, conn))
-    sender.start()
+    out = _Outbox(conn)
     pipe = matchers_for(compiled.spec).pipe
     words = pipe.words
     sent = len(words)
@@ -321,9 +333,8 @@ def _serve(compiled: CompiledCodebook, inbox: Connection, conn: Connection,
     except KeyboardInterrupt:  # the parent stops the run; no traceback from here
         return
     finally:
-        out.put(None)
-        sender.join()
-        conn.close()
+        out.close()
+        out.join()
         inbox.close()
 
 
@@ -342,14 +353,6 @@ def _idle(inbox: Connection, spin: float | None = None) -> None:
             return
 
 
-def _send(out: queue.SimpleQueue[Any], conn: Connection) -> None:
-    while (message := out.get()) is not None:
-        try:
-            conn.send(message)
-        except OSError:  # the other end has gone
-            return
-
-
 class _Worker:
     """This process's end of one worker: its pipes, the words and pieces it has sent,
     and the tasks it has."""
@@ -358,7 +361,7 @@ class _Worker:
                  known: list[str]):
         self.process = process
         self.reader = reader
-        self.out = _Broadcast(writer)
+        self.out = _Outbox(writer)
         self.wordmap = WordMap(list(known))
         self.lender = Lender(self.wordmap.words)
         self.busy: set[int] = set()  # tasks sent, their results not yet here
@@ -463,10 +466,10 @@ class Workers:
         """Send the workers the pieces this process's table learnt since the last time."""
         journal = self.table.take_journal() if self.table is not None else None
         if journal and journal[0]:
-            message = ("lend", self.pipe.words[self.sent:], journal)
+            message = ForkingPickler.dumps(("lend", self.pipe.words[self.sent:], journal))
             self.sent = len(self.pipe.words)
             for worker in self.live():
-                worker.out.put(message)
+                worker.out.put_bytes(message)
 
     def drop(self, worker: _Worker) -> None:
         """Stop using a worker that ended or that holds tasks of a run that stopped."""
@@ -624,25 +627,83 @@ def _forked(tasks: list[tuple[int, int]], workers: Workers) -> Iterator[Result]:
         _TASKS = []
 
 
-class _Broadcast:
-    """What this process sends a worker, by a thread of its own: a write to a full
-    pipe waits there, not here."""
+class _Outbox:
+    """Messages to another process through a pipe, in order, each written at once when
+    the pipe has room for it, else by a thread of its own.
+
+    A write to a full pipe waits until the other process reads, and a process waiting
+    so while the other waits to write to it would never go on: a message the pipe may
+    not hold goes to the thread (and every message after it, until the thread has
+    written them). Writing from the thread costs a handover of the interpreter's lock
+    for every message, which made jobs 2 a few per cent slower; the pipes are widened
+    (``widen``) so that it is rarely needed. Where the room left in a pipe cannot be
+    read (not Linux), every message goes through the thread.
+    """
 
     def __init__(self, conn: Connection):
         self.conn = conn
+        self.capacity = _pipe_size(conn)
         self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=_send, args=(self.queue, conn), daemon=True)
+        self.handed = 0  # messages given to the thread (written here only) …
+        self.written = 0  # … and written by it (written there only)
+        self.thread = threading.Thread(target=self._write, daemon=True)
         self.thread.start()
 
     def put(self, message: Any) -> None:
-        self.queue.put(message)
+        self.put_bytes(ForkingPickler.dumps(message))
+
+    def put_bytes(self, data: Any) -> None:
+        """Send a message pickled with ``ForkingPickler``."""
+        if self.handed == self.written and len(data) + PIPE_SLACK <= self._room():
+            try:
+                self.conn.send_bytes(data)
+            except OSError:  # the other end has gone: the reader sees it
+                pass
+            return
+        self.handed += 1
+        self.queue.put(data)
+
+    def _room(self) -> int:
+        """Bytes the pipe can take now without a wait (0 if unknown)."""
+        if not self.capacity:
+            return 0
+        held = array.array("i", [0])
+        try:
+            fcntl.ioctl(self.conn.fileno(), termios.FIONREAD, held, True)
+        except OSError:
+            return 0
+        return self.capacity - held[0]
+
+    def _write(self) -> None:
+        while (data := self.queue.get()) is not None:
+            try:
+                self.conn.send_bytes(data)
+            except OSError:  # the other end has gone
+                return
+            self.written += 1
 
     def close(self) -> None:
+        """No more messages: the thread ends once it has written those it holds."""
         self.queue.put(None)
 
     def join(self) -> None:
         self.thread.join()
         self.conn.close()
+
+
+def _pipe_size(conn: Connection) -> int:
+    """The pipe's capacity in bytes, widened to ``PIPE_BYTES`` if it can be (Linux);
+    0 where it cannot be read."""
+    if fcntl is None or not hasattr(fcntl, "F_GETPIPE_SZ"):
+        return 0
+    try:
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except OSError:  # over the system's limit for this user: keep the size it has
+        pass
+    try:
+        return int(fcntl.fcntl(conn.fileno(), fcntl.F_GETPIPE_SZ))
+    except OSError:
+        return 0
 
 
 def run_all(job: _Job, tasks: list[tuple[int, int]], jobs: int,
