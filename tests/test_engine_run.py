@@ -539,6 +539,35 @@ def test_code_command_refuses_a_bad_codebook(tmp_path, repo_root):
     assert not out.exists()
 
 
+def test_code_command_reads_a_spreadsheet_of_answers(tmp_path, repo_root):
+    """``qualcode code`` takes the spreadsheet options its hint names: each row's answer
+    is coded, with the respondent as informant and the technique given."""
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("id,age,answer\n"
+                     "R1,34,The ministry guides the cooperation.\n"
+                     "R2,51,We report to the province every month.\n", encoding="utf-8")
+    codebook = str(repo_root / "codebooks" / "interview-starter-en.yaml")
+    out = tmp_path / "o.csv"
+    refused = CliRunner().invoke(main, ["code", str(sheet), "--codebook", codebook,
+                                        "-o", str(out), "--no-cache"])
+    assert refused.exit_code == 1 and not out.exists()
+    assert "--text-column" in refused.output and "id, age, answer" in refused.output
+    result = CliRunner().invoke(main, ["code", str(sheet), "--codebook", codebook,
+                                       "-o", str(out), "--no-cache", "--text-column",
+                                       "answer", "--id-column", "id", "--technique", "O"])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    coop = rows[rows["matched"] == "cooperation"]
+    assert list(coop["informant"]) == ["R1"] and list(coop["code_id"]) == ["REL"]
+    assert set(rows["technique"]) == {"O"} and set(rows["informant"]) <= {"R1", "R2"}
+    assert list(coop["text"]) == ["The ministry guides the cooperation."]
+    missing = CliRunner().invoke(main, ["code", str(sheet), "--codebook",
+                                        str(tmp_path / "nope.yaml"), "-o",
+                                        str(tmp_path / "p.csv"), "--text-column", "answer"])
+    assert missing.exit_code == 1 and "file not found" in missing.output
+    assert "project folder" not in missing.output  # (no project is involved)
+
+
 def test_explain_command_shows_hits_and_rules(demo_copy):
     result = CliRunner().invoke(main, ["explain", "W-INF-1:t006", str(demo_copy)])
     assert result.exit_code == 0, result.output

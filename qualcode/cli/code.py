@@ -23,11 +23,18 @@ from qualcode.cli.progress import bar
               help="Worker processes (0: one per CPU).")
 @click.option("--informants", type=click.Path(path_type=Path),
               help="An informants table (CSV/XLSX with a 'file' column).")
+@click.option("--technique", type=click.Choice(["W", "O", "D"]),
+              help="Technique of sources without one in the table or front matter "
+                   "(W interview, O observation, D document).")
+@click.option("--text-column", multiple=True,
+              help="Spreadsheets: the column holding the answers (repeat for several).")
+@click.option("--id-column", default="", help="Spreadsheets: the respondent id column.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the token cache.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def code_command(paths: tuple[Path, ...], codebook: Path, output: Path, unit: str | None,
-                 language: str | None, jobs: int, informants: Path | None, no_cache: bool,
-                 force: bool) -> None:
+                 language: str | None, jobs: int, informants: Path | None,
+                 technique: str | None, text_column: tuple[str, ...], id_column: str,
+                 no_cache: bool, force: bool) -> None:
     """Code PATHS (files or folders) with a codebook and write one row per segment and code.
 
     Columns: segment_id, source, informant, role, technique, date, speaker, unit, start,
@@ -41,7 +48,8 @@ def code_command(paths: tuple[Path, ...], codebook: Path, output: Path, unit: st
     check_output(output, force)
     with bar("coding segments", 0) as tick:
         result = code_files(paths, codebook, unit=unit, language=language, jobs=jobs,
-                            informants=informants,
+                            informants=informants, technique=technique or "",
+                            text_column=text_column, id_column=id_column,
                             cache=None if no_cache else user_cache_dir(), progress=tick)
     for problem in result.report.errors:
         click.echo(f"skipped: {problem}", err=True)

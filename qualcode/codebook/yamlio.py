@@ -26,7 +26,7 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return None, [Problem("file not found", file=str(path),
-                              hint="check the path, relative to the project folder")]
+                              hint="check the file's name and folder")]
     except UnicodeDecodeError as exc:
         return None, [Problem(f"not UTF-8 text ({exc.reason})", file=str(path),
                               hint="save the file as UTF-8")]

@@ -35,8 +35,12 @@ class CodeResult:
 
 @dataclass(frozen=True)
 class _Spec:
+    """A path from the command line, read as a project reads a source entry."""
+
     path: str
     technique: str = ""
+    text_column: tuple[str, ...] = ()
+    id_column: str = ""
     line: int | None = None
     hint: str = "give an existing file or folder of transcripts on the command line"
 
@@ -95,8 +99,13 @@ def write_coded(frame: pd.DataFrame, path: Path) -> None:
 def code_files(paths: Sequence[str | Path], codebook_path: str | Path, *,
                unit: str | None = None, language: str | None = None, jobs: int = 1,
                informants: str | Path | None = None, cache: str | Path | None = None,
-               progress: Progress | None = None) -> CodeResult:
-    """Code files or folders with a codebook (validated first); bad files are reported."""
+               progress: Progress | None = None, technique: str = "",
+               text_column: Sequence[str] = (), id_column: str = "") -> CodeResult:
+    """Code files or folders with a codebook (validated first); bad files are reported.
+
+    ``technique`` is given to sources that have none (front matter, informants table);
+    ``text_column`` and ``id_column`` say where a spreadsheet's answers and
+    respondents are, as in a project's source entry."""
     from qualcode.codebook import load_codebook
     from qualcode.ingest.corpus import load_sources
     from qualcode.segment import segment_sources
@@ -105,7 +114,8 @@ def code_files(paths: Sequence[str | Path], codebook_path: str | Path, *,
     if language and language != codebook.language:
         codebook = replace(codebook, language=language)
     report = Report()
-    specs = [_Spec(str(Path(p).resolve())) for p in paths]
+    specs = [_Spec(str(Path(p).resolve()), technique, tuple(text_column), id_column)
+             for p in paths]
     with Workers(codebook, jobs) as workers:  # forked before the sources are read
         sources = load_sources(Path.cwd(), specs, Path(informants) if informants else None,
                                report)
