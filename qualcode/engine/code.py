@@ -235,6 +235,8 @@ DEPTH = 3
 its pipe when it finishes (this process gives more only between its own steps, which
 take 20–40 ms on batches of ``BATCH_CHARS``)."""
 SPIN_WAIT = 3.0
+"""Seconds an idle worker polls its pipe before it blocks (see ``_idle``): long enough
+to cover reading a corpus of a few million words."""
 PIPE_BYTES = 1 << 20
 """The size asked for each pipe to and from a worker (Linux's default limit for a user
 without privileges): three tasks of ``BATCH_CHARS`` and their results fit, so that
@@ -242,8 +244,6 @@ messages are written at once (see ``_Outbox``)."""
 PIPE_SLACK = 2 * 4096 + 16
 """Bytes of a pipe's room not counted on: the pipe holds whole pages, two of which may
 be partly used, and a message has a header."""
-"""Seconds an idle worker polls its pipe before it blocks (see ``_idle``): long enough
-to cover reading a corpus of a few million words."""
 Task = tuple[int, list[str], bool, "tuple[list[Segment], dict[str, Source]] | None",
              str | None]
 """What a worker gets for a task: its index, its texts (after the interviewer turn
@@ -636,7 +636,7 @@ class _Outbox:
     not hold goes to the thread (and every message after it, until the thread has
     written them). Writing from the thread costs a handover of the interpreter's lock
     for every message, which made jobs 2 a few per cent slower; the pipes are widened
-    (``widen``) so that it is rarely needed. Where the room left in a pipe cannot be
+    (``_pipe_size``) so that it is rarely needed. Where the room left in a pipe cannot be
     read (not Linux), every message goes through the thread.
     """
 
