@@ -564,7 +564,8 @@ def test_code_command_reads_a_spreadsheet_of_answers(tmp_path, repo_root):
     missing = CliRunner().invoke(main, ["code", str(sheet), "--codebook",
                                         str(tmp_path / "nope.yaml"), "-o",
                                         str(tmp_path / "p.csv"), "--text-column", "answer"])
-    assert missing.exit_code == 1 and "file not found" in missing.output
+    assert missing.exit_code == 1 and "codebook not found" in missing.output
+    assert "file's name and folder" in missing.output and "error(s)" not in missing.output
     assert "project folder" not in missing.output  # (no project is involved)
 
 

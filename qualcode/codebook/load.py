@@ -367,6 +367,9 @@ def validate_codebook(path: str | Path) -> list[Problem]:
 
 def load_codebook(path: str | Path) -> Codebook:
     """Load and validate a codebook; raise ``CodebookError`` listing every error."""
+    if not Path(path).is_file():  # one plain message, not a list of one problem
+        raise CodebookError("codebook not found", file=str(path),
+                            hint="check the file's name and folder")
     codebook, problems = read_codebook(Path(path))
     errors = [p for p in problems if p.severity == "error"]
     if errors or codebook is None:
