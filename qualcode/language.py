@@ -253,6 +253,27 @@ class MatchingPipeline:
         self.chunk_table: Any = None  # the pieces met (a ``batch.ChunkTable``)
         self._pattern_vocabs: dict[frozenset[int], Vocab] = {}
 
+    def whole(self, pieces: Sequence[str]) -> list[bool]:
+        """For each piece (no whitespace), whether spaCy's tokenizer surely leaves it as
+        one token, so that it need not be asked (see ``batch.ChunkTable.learn``).
+
+        The tokenizer splits a piece that is a special case, or that its prefix, suffix
+        or infix rules match: a piece of letters only that is no special case and that
+        none of those rules match at all is one token. The rules are the tokenizer's own
+        (in Indonesian the prefixes take ``Rp`` off ``Rpakai``), so this holds in any
+        language; a rule that matches (even an empty match) leaves the piece to spaCy.
+        """
+        tokenizer: Any = self.nlp.tokenizer
+        rules = getattr(tokenizer, "rules", None) or {}
+        prefix = getattr(tokenizer, "prefix_search", None)
+        suffix = getattr(tokenizer, "suffix_search", None)
+        infix = getattr(tokenizer, "infix_finditer", None)
+        if prefix is None or suffix is None or infix is None:
+            return [False] * len(pieces)
+        return [piece.isalpha() and piece not in rules and prefix(piece) is None
+                and suffix(piece) is None and next(infix(piece), None) is None
+                for piece in pieces]
+
     def word_id(self, orth: int) -> int:
         """The pipeline's id of a word (by its orth id): words are numbered 0, 1, …
         as they are first met.

@@ -3,7 +3,10 @@ spaCy once, then read back as word ids (``qualcode.engine.batch.ChunkTable``).""
 
 from __future__ import annotations
 
+import pytest
 import spacy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qualcode.engine import batch
 from qualcode.engine.batch import ChunkTable, Lender, chunk_table, tokenise
@@ -72,6 +75,55 @@ def test_a_piece_gets_the_same_tokens_whatever_it_is_learnt_with():
     assert _words(pipe, found.wids)[-3:] == [":)", ":)", "a.m."]
 
 
+_PIPES: dict[str, MatchingPipeline] = {}
+
+
+def _pipe(lang: str) -> MatchingPipeline:
+    if lang not in _PIPES:
+        _PIPES[lang] = MatchingPipeline(lang)
+    return _PIPES[lang]
+
+
+def test_letters_only_pieces_skip_spacy_unless_a_rule_may_split_them():
+    """A piece of letters that no special case, prefix, suffix or infix rule matches is
+    one token without asking spaCy; the others go to spaCy (Indonesian's prefixes take
+    currency codes off a word: ``Rpakai``)."""
+    en, id_ = _pipe("en"), _pipe("id")
+    assert en.whole(["guidance", "dont", "cannot", "cat's", "Mr.", "x2"]) == \
+        [True, False, False, False, False, False]
+    assert id_.whole(["pemerintah", "Rpakai", "USDabc", "masing-masing"]) == \
+        [True, False, False, False]
+    table = ChunkTable(MatchingPipeline("id"))
+    asked = []
+    spacy_tokens = table._spacy_tokens
+    table._spacy_tokens = lambda pieces: asked.extend(pieces) or spacy_tokens(pieces)
+    codes = table.learn(["pemerintah", "Rpakai", "diawasi"])
+    assert asked == ["Rpakai"]
+    wids, _ = table.expand(table.codes(["Rpakai", "pemerintah", "diawasi"]))
+    assert _words(table.pipe, wids) == ["Rp", "akai", "pemerintah", "diawasi"]
+    assert codes[0] >= 0 and codes[1] < 0
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèàçßøñüöäşğıÉÅ" \
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяαβγδεζ"
+
+
+@pytest.mark.parametrize("lang", ["en", "id", "de", "fr", "ru"])
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.one_of(
+    st.text(alphabet=_LETTERS, min_size=1, max_size=8),
+    st.sampled_from(["Rp", "IDR", "USD", "km", "nya", "dont", "cannot", "gonna", "Im",
+                     "lah", "kah", "st", "nd", "th", "mg"])), min_size=1, max_size=3))
+def test_a_piece_taken_whole_is_what_spacy_makes_of_it(lang, parts):
+    """Property: whenever ``whole`` says a piece is one token, spaCy's tokenizer makes
+    exactly that one token of it."""
+    piece = "".join(parts)
+    pipe = _pipe(lang)
+    if pipe.whole([piece]) == [True]:
+        assert [t.text for t in pipe.nlp.tokenizer(piece)] == [piece]
+
+
 def test_a_full_table_starts_again(monkeypatch):
     """A batch that finds the table full (``MAX_CHUNKS``) empties it before it reads
     any piece, so that the codes it has read stay valid: the table holds at most
@@ -109,10 +161,10 @@ def test_pieces_another_process_learnt_are_borrowed_not_tokenised_again(monkeypa
     theirs.learn(["don't", "cat", "(dog)."])
     journal = theirs.take_journal()
     assert journal is not None
-    assert journal[0] == ["don't", "cat", "(dog)."]
-    assert journal[1].tolist() == [2, 1, 4]
+    assert journal[0] == ["cat", "don't", "(dog)."]  # (pieces taken whole come first)
+    assert journal[1].tolist() == [1, 2, 4]
     assert [theirs_pipe.words[w] for w in journal[2].tolist()] == \
-        ["do", "n't", "cat", "(", "dog", ")", "."]
+        ["cat", "do", "n't", "(", "dog", ")", "."]
     assert theirs.take_journal()[0] == []  # taken: the next journal starts empty
     lender = Lender(list(theirs_pipe.words))
     lender.add(journal)
@@ -123,14 +175,14 @@ def test_pieces_another_process_learnt_are_borrowed_not_tokenised_again(monkeypa
     table.lenders = [lender]
     table.journal = ([], [], [])
     asked: list[str] = []
-    tokenizer = pipe.nlp.tokenizer
-    monkeypatch.setattr(pipe.nlp, "tokenizer",
-                        lambda text: asked.append(text) or tokenizer(text))
-    text = "the cat don't bark (dog)."
+    spacy_tokens = table._spacy_tokens
+    monkeypatch.setattr(table, "_spacy_tokens",
+                        lambda pieces: asked.extend(pieces) or spacy_tokens(pieces))
+    text = "the cat don't bark! (dog)."
     found = tokenise(pipe, [text])
     assert _words(pipe, found.wids) == [t.text for t in spacy.blank("en")(text)]
-    assert asked == ["the\nbark"]  # the three borrowed pieces never reach spaCy
-    assert table.take_journal()[0] == ["the", "bark"]
+    assert asked == ["bark!"]  # the borrowed pieces never reach spaCy, nor "the"
+    assert table.take_journal()[0] == ["the", "bark!"]
 
     # "cat" was numbered without a lexeme; spaCy meeting it later gives the same id
     cat = found.wids.tolist()[1]
