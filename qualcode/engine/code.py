@@ -327,7 +327,9 @@ def _serve(compiled: CompiledCodebook, inbox: Connection, conn: Connection,
                     item = None
             except Exception:  # done again by the parent, which raises it
                 item = None
-            out.put((at, item, words[sent:], table.take_journal() if table else None))
+            message_out: Message = (at, item, words[sent:],
+                                    table.take_journal() if table else None)
+            out.put(message_out)
             sent = len(words)
             gc.freeze()  # what this task left (word types, strings): see _freeze
     except KeyboardInterrupt:  # the parent stops the run; no traceback from here
