@@ -327,6 +327,24 @@ class _SingleToken:
                               self._infixes - {"\n"}, self._other)
 
 
+def letter_starts(token_match: Any) -> tuple[frozenset[str], Callable[[str], Any] | None
+                                           ] | None:
+    """For a tokenizer whose ``token_match`` is a ``_SingleToken``, what decides whether
+    a word of letters only is kept whole: the letters a prefix match can start with (a
+    word starting with one goes through the affix regexes), and the language's own
+    ``token_match``. ``None`` when an infix can start with a letter, a needle is made of
+    letters, or a suffix ending in a letter needs one: then every word goes through the
+    regexes."""
+    if not isinstance(token_match, _SingleToken):
+        return None
+    if any(map(str.isalpha, token_match._infixes)) or \
+            any(needle.isalpha() for needle in token_match._needles) or \
+            any(char.isalpha() and any(map(str.isalpha, needs))
+                for char, needs in token_match._ending.items()):
+        return None
+    return frozenset(filter(str.isalpha, token_match._firsts)), token_match._other
+
+
 def single_token(prefix_search: Callable[[str], Any] | None,
                  suffix_search: Callable[[str], Any] | None,
                  infix_finditer: Callable[[str], Any] | None,

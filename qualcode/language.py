@@ -250,6 +250,9 @@ class MatchingPipeline:
         self.unscanned = 0  # texts to tokenise before the next scan for special cases
         self.piecewise = piecewise(tokenizer)
         """Whether texts may be tokenised piece by piece (see ``batch.ChunkTable``)."""
+        self._spaced_specials = frozenset(
+            "".join(key.split()) for key in getattr(tokenizer, "rules", None) or {}
+            if any(map(str.isspace, key)))  # special cases with whitespace, without it
         self.chunk_table: Any = None  # the pieces met (a ``batch.ChunkTable``)
         self._pattern_vocabs: dict[frozenset[int], Vocab] = {}
 
@@ -263,16 +266,63 @@ class MatchingPipeline:
         (in Indonesian the prefixes take ``Rp`` off ``Rpakai``), so this holds in any
         language; a rule that matches (even an empty match) leaves the piece to spaCy.
         """
+        return [tokens is not None and len(tokens) == 1
+                for tokens in self.simple_tokens(pieces)]
+
+    def simple_tokens(self, pieces: Sequence[str]) -> list[tuple[str, ...] | None]:
+        """For each piece (no whitespace), the tokens spaCy's tokenizer surely makes of
+        it, when they can be told without asking it; else ``None``.
+
+        Two shapes are told, which between them are nearly all the new pieces of running
+        text: a word of letters only (one token, see ``whole``), and such a word with one
+        more character at its end that the suffix rules take off on its own (``said,``
+        → ``said`` ``,``). spaCy's tokenizer takes that character off first (the piece
+        being no special case, and no prefix or token match), then finds nothing more to
+        take off the word, and nothing inside it to split at. A special case with
+        whitespace in it whose text is the piece's (or the word's) leaves it to spaCy.
+        """
         tokenizer: Any = self.nlp.tokenizer
-        rules = getattr(tokenizer, "rules", None) or {}
         prefix = getattr(tokenizer, "prefix_search", None)
         suffix = getattr(tokenizer, "suffix_search", None)
         infix = getattr(tokenizer, "infix_finditer", None)
         if prefix is None or suffix is None or infix is None:
-            return [False] * len(pieces)
-        return [piece.isalpha() and piece not in rules and prefix(piece) is None
-                and suffix(piece) is None and next(infix(piece), None) is None
-                for piece in pieces]
+            return [None] * len(pieces)
+        rules = getattr(tokenizer, "rules", None) or {}
+        spaced = self._spaced_specials
+        token_match = getattr(tokenizer, "token_match", None)
+        known = affixes.letter_starts(token_match)
+        if known is not None:  # the affix regexes' own analysis (qualcode.affixes): a
+            firsts, token_match = known  # word of letters needs the regexes only if a
+            # prefix may start with its first letter; a piece that a suffix ends is
+            # left by qualcode's token match to the language's own, if any
+
+            def word(text: str) -> bool:
+                return (text.isalpha() and text not in rules and text not in spaced
+                        and (text[0] not in firsts or affixless(text)))
+        else:
+            def word(text: str) -> bool:
+                return (text.isalpha() and text not in rules and text not in spaced
+                        and affixless(text))
+
+        def affixless(text: str) -> bool:
+            return (prefix(text) is None and suffix(text) is None
+                    and next(infix(text), None) is None)
+
+        out: list[tuple[str, ...] | None] = []
+        for piece in pieces:
+            if word(piece):
+                out.append((piece,))
+                continue
+            head = piece[:-1]
+            if (len(piece) > 1 and word(head) and piece not in rules
+                    and piece not in spaced and prefix(piece) is None
+                    and (token_match is None or token_match(piece) is None)
+                    and (found := suffix(piece)) is not None
+                    and found.end() - found.start() == 1):
+                out.append((head, piece[-1]))
+            else:
+                out.append(None)
+        return out
 
     def word_id(self, orth: int) -> int:
         """The pipeline's id of a word (by its orth id): words are numbered 0, 1, …

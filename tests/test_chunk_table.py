@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qualcode.engine import batch
@@ -93,6 +93,10 @@ def test_letters_only_pieces_skip_spacy_unless_a_rule_may_split_them():
         [True, False, False, False, False, False]
     assert id_.whole(["pemerintah", "Rpakai", "USDabc", "masing-masing"]) == \
         [True, False, False, False]
+    assert en.simple_tokens(["said,", "cat's", "dont.", "etc.", "x2.", "(cat", "cat?!"]) == \
+        [("said", ","), None, None, ("etc", "."), None, None, None]
+    assert id_.simple_tokens(["diawasi.", "Rpakai.", "USDabc,", "dll."]) == \
+        [("diawasi", "."), None, None, None]
     table = ChunkTable(MatchingPipeline("id"))
     asked = []
     spacy_tokens = table._spacy_tokens
@@ -108,20 +112,32 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèàçßøñü
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюяαβγδεζ"
 
 
+_ENDS = list(".,!?;:)]}'\"%-…’”»*/&+=#@$€_~|<>") + ["", "5", "a", "'s", "n't", ".)", "?!"]
+
+
 @pytest.mark.parametrize("lang", ["en", "id", "de", "fr", "ru"])
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=st.lists(st.one_of(
     st.text(alphabet=_LETTERS, min_size=1, max_size=8),
     st.sampled_from(["Rp", "IDR", "USD", "km", "nya", "dont", "cannot", "gonna", "Im",
-                     "lah", "kah", "st", "nd", "th", "mg"])), min_size=1, max_size=3))
-def test_a_piece_taken_whole_is_what_spacy_makes_of_it(lang, parts):
-    """Property: whenever ``whole`` says a piece is one token, spaCy's tokenizer makes
-    exactly that one token of it."""
-    piece = "".join(parts)
+                     "lah", "kah", "st", "nd", "th", "mg", "Mr", "etc", "Dr", "Nr", "z",
+                     "Jan", "No", "hlm", "dll", "dsb", "St", "ca", "vs", "т", "г"])),
+    min_size=1, max_size=3), end=st.sampled_from(_ENDS))
+@example(parts=["Rp", "akai"], end="").via("a currency code is an Indonesian prefix")
+@example(parts=["Rp", "akai"], end=".").via("the same, with a suffix")
+@example(parts=["USD", "abc"], end=",").via("the same, three letters")
+@example(parts=["Uang"], end=".").via("a letter a prefix may start with")
+def test_tokens_told_without_spacy_are_what_spacy_makes_of_a_piece(lang, parts, end):
+    """Property: whenever ``simple_tokens`` tells a piece's tokens (a word, or a word
+    and the character the suffix rules take off it), spaCy's tokenizer makes exactly
+    those tokens of it."""
+    piece = "".join(parts) + end
     pipe = _pipe(lang)
-    if pipe.whole([piece]) == [True]:
-        assert [t.text for t in pipe.nlp.tokenizer(piece)] == [piece]
+    told = pipe.simple_tokens([piece])[0]
+    if told is not None:
+        assert [t.text for t in pipe.nlp.tokenizer(piece)] == list(told)
+    assert pipe.whole([piece]) == [told is not None and len(told) == 1]
 
 
 def test_a_full_table_starts_again(monkeypatch):
@@ -178,11 +194,11 @@ def test_pieces_another_process_learnt_are_borrowed_not_tokenised_again(monkeypa
     spacy_tokens = table._spacy_tokens
     monkeypatch.setattr(table, "_spacy_tokens",
                         lambda pieces: asked.extend(pieces) or spacy_tokens(pieces))
-    text = "the cat don't bark! (dog)."
+    text = "the cat don't bark?! (dog)."
     found = tokenise(pipe, [text])
     assert _words(pipe, found.wids) == [t.text for t in spacy.blank("en")(text)]
-    assert asked == ["bark!"]  # the borrowed pieces never reach spaCy, nor "the"
-    assert table.take_journal()[0] == ["the", "bark!"]
+    assert asked == ["bark?!"]  # the borrowed pieces never reach spaCy, nor "the"
+    assert table.take_journal()[0] == ["the", "bark?!"]
 
     # "cat" was numbered without a lexeme; spaCy meeting it later gives the same id
     cat = found.wids.tolist()[1]
