@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spacy.strings import get_string_id
 
 import qualcode.engine.code as engine_code
 from qualcode.engine import batch
@@ -396,6 +397,38 @@ def test_an_unreadable_cache_entry_is_redone(demo_inputs, tmp_path):
         entry.write_bytes(entry.read_bytes()[:40])
     assert code_segments(segments, sources, codebook, cache=cache) == cold
     assert code_segments(segments, sources, codebook, cache=cache) == cold
+
+
+def test_cached_words_are_found_by_their_hashes(demo_inputs):
+    """A batch from the cache finds its words' types by the hashes stored with them:
+    types made from fresh tokens before it, types it makes itself, and those a later
+    cached batch shares with it, each the type of the same word."""
+    from qualcode.engine.match import Matchers
+
+    segments, _, codebook = demo_inputs
+    spec = engine_code.compile_for(codebook).spec
+    texts = [s.text for s in segments]
+    parts = [texts[:40], texts[40:90], texts[60:]]  # the last two overlap
+
+    def stored(part):  # as another process would store it, read back
+        other = Matchers(spec, matching_pipeline(spec.language))
+        fresh = batch.tokenise(other.pipe, part)
+        entry = other.storable(fresh, other.resolve(fresh)).to_bytes()
+        return batch.Batch.from_bytes(entry)
+
+    here = Matchers(spec, matching_pipeline(spec.language))
+    fresh = batch.tokenise(here.pipe, parts[0])
+    here.resolve(fresh)  # types made from fresh tokens, not hashed yet
+    made = len(here._words)
+    for part in parts[1:]:
+        loaded = stored(part)
+        assert loaded is not None and loaded.hashes is not None
+        ids = here.resolve(loaded)
+        assert [here._words[i] for i in ids.tolist()] == \
+            [loaded.words[i] for i in loaded.tok.tolist()]
+        assert len(set(here._words)) == len(here._words)  # no word typed twice
+    assert made < len(here._words)
+    assert here._hash_of.tolist() == [get_string_id(w) for w in here._words]
 
 
 def test_batches_across_sources_give_the_same_codings(demo_inputs, tmp_path, monkeypatch):

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 SEPARATOR = "\n\n"
 JOIN_CHARS = 20_000  # texts tokenised as one (see tokenise)
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2
 SCAN_EVERY = 8
 """After a text with no special case in it, only every ``SCAN_EVERY``-th is scanned."""
 _SPACE = re.compile(r"\s")
@@ -42,16 +42,17 @@ class Batch:
     tokenised it (``wids``): this process's, or a worker's, read through the
     ``WordMap`` of that worker's words (``wordmap``, set where the batch arrives). From
     the cache, it holds the distinct words with their keys and each token as an index
-    into them (``words``, ``keys``, ``tok``), which is also what is stored. ``docs``
-    keeps the per-segment Docs built for token patterns.
+    into them (``words``, ``keys``, ``tok``), with the words' string hashes
+    (``hashes``, spaCy's ``ORTH`` ids), which is also what is stored. ``docs`` keeps
+    the per-segment Docs built for token patterns.
     """
 
     def __init__(self, spaces: np.ndarray, *,
                  docs: list[Doc | None] | None = None, words: list[str] | None = None,
                  keys: list[str] | None = None, tok: np.ndarray | None = None,
-                 wids: np.ndarray | None = None):
+                 wids: np.ndarray | None = None, hashes: np.ndarray | None = None):
         self.spaces, self.docs = spaces, docs
-        self.words, self.keys, self.tok = words, keys, tok
+        self.words, self.keys, self.tok, self.hashes = words, keys, tok, hashes
         self.wids = wids
         self.wordmap: WordMap | None = None
         self.keyed: set[int] = set()
@@ -72,26 +73,29 @@ class Batch:
 
     def to_bytes(self) -> bytes:
         """The cache entry: plain lists and raw arrays, no compression."""
-        assert self.tok is not None
+        assert self.tok is not None and self.hashes is not None
         return marshal.dumps((ENTRY_FORMAT, self.words, self.keys,
                               self.tok.astype(np.uint32).tobytes(),
-                              np.packbits(self.spaces).tobytes(), len(self.tok)))
+                              np.packbits(self.spaces).tobytes(), len(self.tok),
+                              self.hashes.astype(np.uint64).tobytes()))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Batch | None:
         """A batch read back from the cache, or ``None`` if the entry is unusable."""
         try:
-            fmt, words, keys, tok, spaces, n = marshal.loads(data)
+            fmt, words, keys, tok, spaces, n, hashed = marshal.loads(data)
             if fmt != ENTRY_FORMAT or type(words) is not list or type(keys) is not list \
                     or len(keys) != len(words):
                 return None
             toks = np.frombuffer(tok, dtype=np.uint32)
             flags = np.unpackbits(np.frombuffer(spaces, dtype=np.uint8), count=n)
-            if len(toks) != n or (n and int(toks.max()) >= len(words)):
+            hashes = np.frombuffer(hashed, dtype=np.uint64)
+            if len(toks) != n or (n and int(toks.max()) >= len(words)) or \
+                    len(hashes) != len(words):
                 return None
         except (ValueError, EOFError, TypeError):
             return None
-        return cls(flags, words=words, keys=keys, tok=toks)
+        return cls(flags, words=words, keys=keys, tok=toks, hashes=hashes)
 
 
 def special_ends(text: str, specials: frozenset[str]) -> list[int]:
