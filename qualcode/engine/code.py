@@ -119,10 +119,12 @@ or ``None`` when the task failed there (it is run again by the parent)."""
 Message = tuple[int, Item, list[str], Journal | None]
 """A worker's message: a task's index, its item, the words the worker numbered and the
 pieces its chunk table learnt since its last message."""
-AHEAD = 5
+AHEAD = 10
 """How many of a worker's batches given to tokenise may wait for the parent (the one it
 works on included); past that, the parent is the slower stage, and the worker gets
-batches to code whole."""
+batches to code whole. A worker's first batches coded whole cost it about twice what
+the two stages cost apart (it has made no word types yet), so the parent may fall well
+behind first: it falls behind early in a run, while its own word types are new."""
 
 
 def _freeze() -> None:
