@@ -220,3 +220,29 @@ def test_a_lender_holds_at_most_max_chunks_pieces(monkeypatch):
     pipe = MatchingPipeline("en")
     wids, lengths = lender.tokens([lender.index["bird"]], pipe)
     assert [pipe.words[w] for w in wids.tolist()] == ["bird"] and lengths.tolist() == [1]
+
+
+def test_a_lender_indexes_journals_when_first_looked_up(monkeypatch):
+    """Journals wait unindexed until a piece is looked up (a parent that tokenises
+    nothing more never indexes them), and at most ``MAX_CHUNKS`` pieces wait."""
+    monkeypatch.setattr(batch, "MAX_CHUNKS", 4)
+    theirs_pipe = MatchingPipeline("en")
+    theirs = ChunkTable(theirs_pipe)
+    theirs.journal = ([], [], [])
+    lender = Lender(theirs_pipe.words)
+    indexed = []
+    take_in = lender._take_in
+    monkeypatch.setattr(lender, "_take_in", lambda: indexed.append(1) or take_in())
+    for pieces in (["cat"], ["dog", "don't"]):
+        theirs.learn(pieces)
+        lender.add(theirs.take_journal())
+    assert not indexed  # three pieces wait
+    assert set(lender.index) == {"cat", "dog", "don't"} and indexed == [1]
+    assert set(lender.index) == {"cat", "dog", "don't"} and indexed == [1]  # once
+    theirs.learn(["emu", "fox", "gnu", "hen"])
+    lender.add(theirs.take_journal())  # four more wait: taken in at once
+    assert indexed == [1, 1]
+    assert len(lender.index) == 7  # (emptied before a journal only once full)
+    theirs.learn(["ibis"])
+    lender.add(theirs.take_journal())
+    assert set(lender.index) == {"ibis"} and indexed == [1, 1, 1]
