@@ -256,30 +256,21 @@ class MatchingPipeline:
         self.chunk_table: Any = None  # the pieces met (a ``batch.ChunkTable``)
         self._pattern_vocabs: dict[frozenset[int], Vocab] = {}
 
-    def whole(self, pieces: Sequence[str]) -> list[bool]:
-        """For each piece (no whitespace), whether spaCy's tokenizer surely leaves it as
-        one token, so that it need not be asked (see ``batch.ChunkTable.learn``).
-
-        The tokenizer splits a piece that is a special case, or that its prefix, suffix
-        or infix rules match: a piece of letters only that is no special case and that
-        none of those rules match at all is one token. The rules are the tokenizer's own
-        (in Indonesian the prefixes take ``Rp`` off ``Rpakai``), so this holds in any
-        language; a rule that matches (even an empty match) leaves the piece to spaCy.
-        """
-        return [tokens is not None and len(tokens) == 1
-                for tokens in self.simple_tokens(pieces)]
-
     def simple_tokens(self, pieces: Sequence[str]) -> list[tuple[str, ...] | None]:
         """For each piece (no whitespace), the tokens spaCy's tokenizer surely makes of
         it, when they can be told without asking it; else ``None``.
 
         Two shapes are told, which between them are nearly all the new pieces of running
-        text: a word of letters only (one token, see ``whole``), and such a word with one
-        more character at its end that the suffix rules take off on its own (``said,``
-        → ``said`` ``,``). spaCy's tokenizer takes that character off first (the piece
-        being no special case, and no prefix or token match), then finds nothing more to
-        take off the word, and nothing inside it to split at. A special case with
-        whitespace in it whose text is the piece's (or the word's) leaves it to spaCy.
+        text. A word of letters only that is no special case, and that none of the
+        tokenizer's prefix, suffix or infix rules match at all (even emptily), is one
+        token. The rules are the tokenizer's own (in Indonesian the prefixes take ``Rp``
+        off ``Rpakai``), so this holds in any language. Such a word with one more
+        character at its end that the suffix rules take off on its own (``said,`` →
+        ``said`` ``,``) is two: spaCy's tokenizer takes that character off first (the
+        piece being no special case, and no prefix or token match), then finds nothing
+        more to take off the word, and nothing inside it to split at. A special case
+        with whitespace in it whose text is the piece's (or the word's) leaves it to
+        spaCy.
         """
         tokenizer: Any = self.nlp.tokenizer
         prefix = getattr(tokenizer, "prefix_search", None)

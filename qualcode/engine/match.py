@@ -25,8 +25,8 @@ from typing import NamedTuple, Sequence, cast
 import numpy as np
 import numpy.ma  # noqa: F401  (see below)
 from spacy.attrs import NORM
-from spacy.strings import get_string_id
 from spacy.matcher import Matcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from qualcode.cache import TokenCache
