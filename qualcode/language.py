@@ -253,6 +253,9 @@ class MatchingPipeline:
         self._spaced_specials = frozenset(
             "".join(key.split()) for key in getattr(tokenizer, "rules", None) or {}
             if any(map(str.isspace, key)))  # special cases with whitespace, without it
+        self._letter_starts = affixes.letter_starts(getattr(tokenizer, "token_match", None))
+        """What decides whether a word of letters is one token (see ``simple_tokens``):
+        read once, since it walks the suffix analysis's thousands of characters."""
         self.chunk_table: Any = None  # the pieces met (a ``batch.ChunkTable``)
         self._pattern_vocabs: dict[frozenset[int], Vocab] = {}
 
@@ -281,7 +284,7 @@ class MatchingPipeline:
         rules = getattr(tokenizer, "rules", None) or {}
         spaced = self._spaced_specials
         token_match = getattr(tokenizer, "token_match", None)
-        known = affixes.letter_starts(token_match)
+        known = self._letter_starts
         if known is not None:  # the affix regexes' own analysis (qualcode.affixes): a
             firsts, token_match = known  # word of letters needs the regexes only if a
             # prefix may start with its first letter; a piece that a suffix ends is
